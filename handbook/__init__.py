@@ -1,0 +1,29 @@
+"""The Systems Convenor handbook: a moderated, versioned markdown wiki."""
+
+from flask import Flask
+
+from handbook import auth
+from handbook import config
+from handbook import db
+from handbook import headers
+from handbook import page_cache
+from handbook import paths
+from handbook import rendering
+from handbook import views
+
+
+def create_app(overrides=None):
+    """Build the Flask application; `overrides` replaces configuration keys (tests)."""
+    app = Flask(
+        __name__,
+        template_folder=str(paths.templates_dir()),
+        static_folder=str(paths.static_dir()),
+    )
+    config.load(app, overrides or {})
+    db.init_app(app)
+    rendering.init_app(app)
+    auth.init_app(app)
+    headers.init_app(app)
+    page_cache.init_app(app)
+    views.init_app(app)
+    return app

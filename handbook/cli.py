@@ -1,0 +1,149 @@
+"""The `handbook` command: run, init, users, import, export, rerender."""
+
+import sys
+from contextlib import contextmanager
+
+import click
+from sqlalchemy import func
+from sqlalchemy import select
+
+from handbook import content_io
+from handbook import create_app
+from handbook import db
+from handbook import paths
+from handbook import schema
+from handbook.models import Page
+from handbook.models import Revision
+from handbook.models import Role
+from handbook.services import accounts
+from handbook.services import links
+from handbook.services import reading
+from handbook.services.errors import ServiceError
+
+ROLES = click.Choice([role.name for role in Role])
+
+
+@contextmanager
+def app_session(app):
+    """A write session for commands, with the app's bounded renderer."""
+    try:
+        engine = app.extensions["handbook_engine"]
+        with db.session_scope(engine, app.extensions["handbook_renderer"]) as session:
+            yield session
+    finally:
+        app.extensions["handbook_renderer"].close()
+
+
+def initialise(app):
+    """Upgrade the schema; import content/ when the handbook has no pages. Idempotent."""
+    schema.upgrade(app.extensions["handbook_engine"])
+    with app_session(app) as session:
+        if session.scalar(select(func.count(Page.id))):
+            return 0
+        return content_io.import_dir(session, paths.content_dir())
+
+
+@click.group(help="The Systems Convenor handbook: a moderated, versioned markdown wiki.")
+def main():
+    pass
+
+
+@main.command(help="Serve the handbook for development (creates and seeds it on first run).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, help="Port to listen on.")
+def run(host, port):
+    app = create_app()
+    imported = initialise(app)
+    if imported:
+        click.echo(f"Imported {imported} pages from {paths.content_dir()}")
+    click.echo(f"Serving the handbook at http://{host}:{port}/")
+    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+
+
+@main.command(help="Create or upgrade the schema and import content/ into an empty handbook.")
+def init():
+    imported = initialise(create_app())
+    click.echo(f"Schema is current; imported {imported} pages." if imported
+               else "Schema is current; the handbook already has pages, nothing imported.")
+
+
+@main.group(help="Manage accounts.")
+def users():
+    pass
+
+
+def _password():
+    """The password from a prompt, or the first line of standard input when piped."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@users.command("create", help="Create an account; the password is prompted for or read from stdin.")
+@click.argument("name")
+@click.option("--email", required=True, help="The account's email address.")
+@click.option("--role", type=ROLES, default="contributor", show_default=True)
+def users_create(name, email, role):
+    app = create_app()
+    schema.upgrade(app.extensions["handbook_engine"])
+    try:
+        with app_session(app) as session:
+            accounts.create_user(session, name, email, _password(), Role[role])
+    except ServiceError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created {role} {name}.")
+
+
+@users.command("set-role", help="Change an account's role (its sessions end).")
+@click.argument("name")
+@click.argument("role", type=ROLES)
+def users_set_role(name, role):
+    app = create_app()
+    try:
+        with app_session(app) as session:
+            user = accounts.get_by_name(session, name)
+            user.role = Role[role]
+            user.rotate_session_token()
+    except ServiceError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{name} is now {role}.")
+
+
+@users.command("list", help="List accounts with their roles.")
+def users_list():
+    app = create_app()
+    with app_session(app) as session:
+        for user in reading.users(session):
+            state = " (blocked)" if user.blocked else ""
+            click.echo(f"{user.name}\t{user.role.name}\t{user.email}{state}")
+
+
+@main.command("import", help="Import a folder in the content/ format (new pages and changed text).")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+def import_command(folder):
+    app = create_app()
+    schema.upgrade(app.extensions["handbook_engine"])
+    try:
+        with app_session(app) as session:
+            changed = content_io.import_dir(session, folder)
+    except (content_io.ContentError, ServiceError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Imported {changed} new or changed pages.")
+
+
+@main.command("export", help="Write the published handbook to a folder in the content/ format.")
+@click.argument("folder", type=click.Path(file_okay=False))
+def export_command(folder):
+    app = create_app()
+    with app_session(app) as session:
+        count = content_io.export_dir(session, folder)
+    click.echo(f"Exported {count} pages to {folder}.")
+
+
+@main.command(help="Render again every revision kept by an older renderer.")
+def rerender():
+    app = create_app()
+    with app_session(app) as session:
+        revisions = session.scalars(select(Revision)).all()
+        count = sum(links.rerender_stale(session, revision) for revision in revisions)
+    click.echo(f"Rendered {count} revisions again.")

@@ -1,0 +1,83 @@
+"""Configuration: defaults, then instance/config.py, then HANDBOOK_* variables, then overrides."""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+#: Environment variables read at start-up, and the config key each one sets.
+ENVIRONMENT = {
+    "HANDBOOK_DATABASE_URL": "DATABASE_URL",
+    "HANDBOOK_SECRET_KEY": "SECRET_KEY",
+    "HANDBOOK_RATELIMIT_STORAGE_URL": "RATELIMIT_STORAGE_URI",
+    "HANDBOOK_RENDER_TIMEOUT": "RENDER_TIMEOUT",
+    "HANDBOOK_SECURE_COOKIES": "SESSION_COOKIE_SECURE",
+}
+
+DEFAULTS = {
+    "RENDER_TIMEOUT": 2.0,
+    "MAX_BODY_BYTES": 512 * 1024,
+    "MAX_TITLE_CHARS": 200,
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "HISTORY_PAGE_SIZE": 50,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_DURATION": timedelta(days=30),
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "LOGIN_LIMITS": "10 per 15 minutes",
+    "WTF_CSRF_TIME_LIMIT": None,
+    "PAGE_CACHE_SIZE": 2048,
+}
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def instance_path():
+    """The instance folder: HANDBOOK_INSTANCE, or ./instance."""
+    return Path(os.environ.get("HANDBOOK_INSTANCE", "instance")).resolve()
+
+
+def load(app, overrides):
+    """Fill app.config in order of precedence and make sure the instance folder exists."""
+    app.config.update(DEFAULTS)
+    folder = Path(overrides.get("INSTANCE_PATH") or instance_path())
+    folder.mkdir(parents=True, exist_ok=True)
+    app.instance_path = str(folder)
+    app.config.from_pyfile(str(folder / "config.py"), silent=True)
+    for variable, key in ENVIRONMENT.items():
+        if variable in os.environ:
+            app.config[key] = _coerce(key, os.environ[variable])
+    app.config.update(overrides)
+    app.config.setdefault("DATABASE_URL", f"sqlite:///{folder / 'handbook.db'}")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(folder)
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+
+
+def _coerce(key, value):
+    """Turn an environment string into the type the key expects."""
+    if key == "SESSION_COOKIE_SECURE":
+        return value.strip().lower() in _TRUE
+    if key == "RENDER_TIMEOUT":
+        return float(value)
+    return value
+
+
+def _instance_secret(folder):
+    """Read the generated secret key, creating it (owner-only) atomically on first use."""
+    path = folder / "secret_key"
+    if not path.exists():
+        draft = folder / f".secret_key.{os.getpid()}"
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()

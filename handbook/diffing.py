@@ -1,0 +1,120 @@
+"""Line diffs with changed words marked, and three-way merges of page texts."""
+
+import difflib
+import re
+from dataclasses import dataclass
+
+import merge3
+
+_WORDS = re.compile(r"\s+|\w+|[^\w\s]")
+
+
+@dataclass
+class Segment:
+    """A run of text within a line; `changed` runs are highlighted."""
+
+    text: str
+    changed: bool = False
+
+
+@dataclass
+class DiffLine:
+    """One row of a diff: kind is "context", "removed", "added" or "gap"."""
+
+    kind: str
+    old_number: int | None
+    new_number: int | None
+    segments: list
+
+
+@dataclass
+class MergeResult:
+    """A merged text, or the conflicting regions when both sides changed the same lines."""
+
+    text: str
+    conflicts: list
+
+
+def line_diff(old, new, context=3):
+    """Rows of a unified line diff between two texts, with changed words marked."""
+    old_lines = old.splitlines()
+    new_lines = new.splitlines()
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    rows = []
+    for group in matcher.get_grouped_opcodes(context):
+        if rows:
+            rows.append(DiffLine("gap", None, None, []))
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                rows.extend(
+                    DiffLine("context", i + 1, j + 1, [Segment(old_lines[i])])
+                    for i, j in zip(range(i1, i2), range(j1, j2))
+                )
+            elif tag == "replace" and i2 - i1 == j2 - j1:
+                for i, j in zip(range(i1, i2), range(j1, j2)):
+                    removed, added = word_diff(old_lines[i], new_lines[j])
+                    rows.append(DiffLine("removed", i + 1, None, removed))
+                    rows.append(DiffLine("added", None, j + 1, added))
+            else:
+                rows.extend(
+                    DiffLine("removed", i + 1, None, [Segment(old_lines[i], True)])
+                    for i in range(i1, i2)
+                )
+                rows.extend(
+                    DiffLine("added", None, j + 1, [Segment(new_lines[j], True)])
+                    for j in range(j1, j2)
+                )
+    return rows
+
+
+def word_diff(old_line, new_line):
+    """The two lines split into segments, with the words that differ marked as changed."""
+    old_words = _WORDS.findall(old_line)
+    new_words = _WORDS.findall(new_line)
+    matcher = difflib.SequenceMatcher(None, old_words, new_words, autojunk=False)
+    removed, added = [], []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        changed = tag != "equal"
+        if i2 > i1:
+            removed.append(Segment("".join(old_words[i1:i2]), changed))
+        if j2 > j1:
+            added.append(Segment("".join(new_words[j1:j2]), changed))
+    return removed, added
+
+
+def change_size(old, new):
+    """Lines added and removed between two texts: (added, removed)."""
+    added = removed = 0
+    matcher = difflib.SequenceMatcher(None, old.splitlines(), new.splitlines(), autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            removed += i2 - i1
+            added += j2 - j1
+    return added, removed
+
+
+def three_way_merge(base, theirs, mine):
+    """Merge `mine` and `theirs`, both descended from `base`; report overlapping changes."""
+    merger = merge3.Merge3(
+        _lines(base), _lines(theirs), _lines(mine), is_cherrypick=False
+    )
+    merged, conflicts = [], []
+    for region in merger.merge_regions():
+        kind = region[0]
+        if kind == "unchanged":
+            merged.extend(merger.base[region[1]:region[2]])
+        elif kind in ("a", "same"):
+            merged.extend(merger.a[region[1]:region[2]])
+        elif kind == "b":
+            merged.extend(merger.b[region[1]:region[2]])
+        else:
+            _, _, _, a1, a2, b1, b2 = region
+            conflicts.append(("".join(merger.a[a1:a2]), "".join(merger.b[b1:b2])))
+    return MergeResult("".join(merged), conflicts)
+
+
+def _lines(text):
+    """Lines with their endings; a missing final newline is added so merges stay aligned."""
+    if text and not text.endswith("\n"):
+        text += "\n"
+    return text.splitlines(True)

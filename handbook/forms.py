@@ -1,0 +1,73 @@
+"""Forms: Flask-WTF gives each a CSRF token; the services own the real validation rules."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField
+from wtforms import EmailField
+from wtforms import HiddenField
+from wtforms import PasswordField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms import TextAreaField
+from wtforms.validators import InputRequired
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token travels."""
+
+
+class LoginForm(FlaskForm):
+    name = StringField("Name", validators=[InputRequired()], render_kw={"autocomplete": "username"})
+    password = PasswordField("Password", validators=[InputRequired()],
+                             render_kw={"autocomplete": "current-password"})
+    remember = BooleanField("Remember me on this device for 30 days")
+    next = HiddenField()
+
+
+class RegisterForm(FlaskForm):
+    name = StringField("Name", validators=[InputRequired()],
+                       description="3 to 40 letters, digits, dots, dashes or underscores; shown on your edits.",
+                       render_kw={"autocomplete": "username"})
+    email = EmailField("Email", validators=[InputRequired()], render_kw={"autocomplete": "email"})
+    password = PasswordField("Password", validators=[InputRequired()],
+                             description="At least 10 characters.",
+                             render_kw={"autocomplete": "new-password"})
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[InputRequired()],
+                                      render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField("New password", validators=[InputRequired()],
+                                 description="At least 10 characters. Your other sessions will end.",
+                                 render_kw={"autocomplete": "new-password"})
+
+
+class EditForm(FlaskForm):
+    body = TextAreaField("Text (markdown)", render_kw={"rows": 24, "spellcheck": "true"})
+    summary = StringField("Edit summary", description="Say briefly what you changed and why.",
+                          render_kw={"maxlength": 300})
+    base_revision_id = HiddenField()
+
+
+class NewPageForm(EditForm):
+    title = StringField("Title", render_kw={"maxlength": 200})
+    section_id = SelectField("Section", coerce=int)
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField("Reason (shown to the author)", render_kw={"rows": 3})
+
+
+class RenameForm(FlaskForm):
+    title = StringField("Title", render_kw={"maxlength": 200})
+    section_id = SelectField("Section", coerce=int)
+
+
+class SectionForm(FlaskForm):
+    title = StringField("Title", render_kw={"maxlength": 200})
+    summary = StringField("Summary", render_kw={"maxlength": 500})
+    introduction = TextAreaField("Introduction (markdown)", render_kw={"rows": 8})
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=[("contributor", "contributor"),
+                                        ("librarian", "librarian"), ("admin", "admin")])

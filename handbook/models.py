@@ -1,0 +1,245 @@
+"""Typed SQLAlchemy models: accounts, sections, pages, their revisions, links and the audit log."""
+
+import enum
+import secrets
+from datetime import datetime
+from datetime import timezone
+
+from sqlalchemy import JSON
+from sqlalchemy import Boolean
+from sqlalchemy import DateTime
+from sqlalchemy import Enum
+from sqlalchemy import ForeignKey
+from sqlalchemy import Index
+from sqlalchemy import Integer
+from sqlalchemy import MetaData
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy import TypeDecorator
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow():
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+def new_session_token():
+    """A fresh random token; changing it ends every session of the account."""
+    return secrets.token_urlsafe(16)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Role(enum.Enum):
+    """What an account may do; each role includes the ones before it."""
+
+    contributor = 1
+    librarian = 2
+    admin = 3
+
+
+class RevisionStatus(enum.Enum):
+    """Where a revision stands in review; only `published` text is ever shown to readers."""
+
+    pending = "pending"
+    published = "published"
+    merged = "merged"
+    rejected = "rejected"
+    withdrawn = "withdrawn"
+    superseded = "superseded"
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware datetimes on every database (SQLite keeps them naive, in UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(timezone.utc)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    #: lower-cased name, so "Ada" and "ada" cannot both register
+    name_key: Mapped[str] = mapped_column(String(40), unique=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20))
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: part of every session and remember-me cookie; rotating it logs the account out everywhere
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    #: the system account that imports content cannot log in
+    is_system: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    # The interface flask-login expects of a user object.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self):
+        return not self.blocked and not self.is_system
+
+    def get_id(self):
+        """Session identity: id and token, so rotating the token ends every session."""
+        return f"{self.id}:{self.session_token}"
+
+    def rotate_session_token(self):
+        self.session_token = new_session_token()
+
+
+class Section(Base):
+    __tablename__ = "sections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    #: position on the contents page, lowest first
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    #: markdown source of the introduction and its sanitized HTML
+    introduction: Mapped[str] = mapped_column(Text, default="")
+    introduction_html: Mapped[str] = mapped_column(Text, default="")
+
+    pages: Mapped[list["Page"]] = relationship(
+        back_populates="section", order_by="Page.position, Page.id"
+    )
+
+
+class Page(Base):
+    __tablename__ = "pages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id"))
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    #: position within the section, lowest first
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    tags: Mapped[list] = mapped_column(JSON, default=list)
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    #: the revision readers see; NULL while a proposed new page awaits review
+    current_revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("revisions.id", use_alter=True), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    section: Mapped[Section] = relationship(back_populates="pages")
+    current_revision: Mapped["Revision | None"] = relationship(
+        foreign_keys=[current_revision_id], post_update=True
+    )
+
+    @property
+    def is_published(self):
+        return self.current_revision_id is not None
+
+
+class Revision(Base):
+    """One version of a page: append-only; only `status` and the review fields change."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (Index("ix_revisions_page_status", "page_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    #: the author's edit summary
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    #: the published revision the author started from (NULL for a new page)
+    base_revision_id: Mapped[int | None] = mapped_column(ForeignKey("revisions.id"))
+    status: Mapped[RevisionStatus] = mapped_column(
+        Enum(RevisionStatus, native_enum=False, length=20)
+    )
+    #: when status became published (readers' history is ordered by it)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: the librarian's reason for a rejection, shown to the author
+    reason: Mapped[str] = mapped_column(Text, default="")
+    #: for a merged proposal, the published revision that carries it
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("revisions.id"))
+    #: sanitized HTML and table of contents, kept from save time
+    html: Mapped[str] = mapped_column(Text, default="")
+    toc_html: Mapped[str] = mapped_column(Text, default="")
+    #: rendering.RENDER_VERSION that produced `html`; older ones are rendered again
+    render_version: Mapped[int] = mapped_column(Integer, default=0)
+
+    page: Mapped[Page] = relationship(foreign_keys=[page_id])
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
+    base_revision: Mapped["Revision | None"] = relationship(
+        foreign_keys=[base_revision_id], remote_side=[id]
+    )
+
+
+class Link(Base):
+    """A wiki link from a page's published text to a slug (which may not exist yet)."""
+
+    __tablename__ = "links"
+
+    source_page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"), primary_key=True)
+    target_slug: Mapped[str] = mapped_column(String(120), primary_key=True, index=True)
+
+
+class Redirect(Base):
+    """An old slug of a renamed page; /wiki/<old> answers 301 to the page's current slug."""
+
+    __tablename__ = "redirects"
+
+    old_slug: Mapped[str] = mapped_column(String(120), primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"), index=True)
+
+
+class AuditEntry(Base):
+    """Who did what, when, to which page or account."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    page_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id"))
+    target_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revision_id: Mapped[int | None] = mapped_column(ForeignKey("revisions.id"))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+    actor: Mapped[User] = relationship(foreign_keys=[actor_id])
+    page: Mapped[Page | None] = relationship()
+    target_user: Mapped[User | None] = relationship(foreign_keys=[target_user_id])
+
+
+class SiteState(Base):
+    """One row: a generation number bumped by every change readers can see (cache key)."""
+
+    __tablename__ = "site_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,99 @@
+"""Every "may this user do that?" decision, asked by views, templates and services alike."""
+
+from handbook.models import Role
+from handbook.models import RevisionStatus
+
+
+class Forbidden(Exception):
+    """The acting user may not do this."""
+
+
+def role(user):
+    """The user's effective role: None for readers and blocked accounts."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    return user.role
+
+
+def is_member(user):
+    """A logged-in, unblocked account (a contributor or more)."""
+    return role(user) is not None
+
+
+def is_librarian(user):
+    current = role(user)
+    return current is not None and current.value >= Role.librarian.value
+
+
+def is_admin(user):
+    return role(user) is Role.admin
+
+
+def may_view_page(user, page, proposer_ids=()):
+    """Published pages are public; a proposed new page only to its proposers and librarians."""
+    if page.is_published:
+        return True
+    return is_librarian(user) or (is_member(user) and user.id in proposer_ids)
+
+
+def may_view_revision(user, revision):
+    """Readers see published text only; authors their own proposals; librarians everything."""
+    if revision.status is RevisionStatus.published:
+        return True
+    if is_librarian(user):
+        return True
+    return is_member(user) and revision.author_id == user.id
+
+
+def may_edit(user):
+    """Propose edits and new pages (contributors) or publish them (librarians)."""
+    return is_member(user)
+
+
+def publishes_directly(user):
+    """Librarians' own edits skip the queue."""
+    return is_librarian(user)
+
+
+def may_review(user):
+    return is_librarian(user)
+
+
+def may_see_pending(user):
+    """The "N changes awaiting review" notice is for contributors and librarians."""
+    return is_member(user)
+
+
+def may_change_own_proposal(user, revision):
+    """Only the author may withdraw or amend a proposal, and only while it is pending."""
+    return (
+        is_member(user)
+        and revision.author_id == user.id
+        and revision.status is RevisionStatus.pending
+    )
+
+
+def may_revert(user):
+    return is_librarian(user)
+
+
+def may_rename(user):
+    return is_librarian(user)
+
+
+def may_manage_sections(user):
+    return is_librarian(user)
+
+
+def may_manage_users(user):
+    return is_admin(user)
+
+
+def may_read_audit_log(user):
+    return is_admin(user)
+
+
+def require(allowed, message="You may not do that."):
+    """Raise Forbidden unless `allowed`; services call this before acting."""
+    if not allowed:
+        raise Forbidden(message)

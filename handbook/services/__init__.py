@@ -1,0 +1,1 @@
+"""Business rules: plain functions taking (session, acting user, ...); no Flask here."""

@@ -1,0 +1,258 @@
+"""What readers, contributors and librarians look at: queries shaped for the views."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+from sqlalchemy.orm import joinedload
+
+from handbook.diffing import change_size
+from handbook.models import AuditEntry
+from handbook.models import Link
+from handbook.models import Page
+from handbook.models import Redirect
+from handbook.models import Revision
+from handbook.models import RevisionStatus
+from handbook.models import Section
+from handbook.models import User
+from handbook.services.errors import NotFound
+
+
+@dataclass
+class PageView:
+    """Everything the page view shows, gathered in three queries."""
+
+    page: Page
+    revision: Revision
+    section: Section
+    author_name: str
+    reviewer_name: str | None
+    pending: int
+    backlinks: list
+    previous: tuple | None
+    next: tuple | None
+
+
+@dataclass
+class Moved:
+    """The slug was renamed: answer with a redirect to `slug`."""
+
+    slug: str
+
+
+def _pending_subquery(page_id_column):
+    pending = aliased(Revision)
+    return (
+        select(func.count(pending.id))
+        .where(pending.page_id == page_id_column, pending.status == RevisionStatus.pending)
+        .scalar_subquery()
+    )
+
+
+def page_view(session, slug):
+    """The published page at `slug`, a Moved for an old slug, or NotFound."""
+    author = aliased(User)
+    reviewer = aliased(User)
+    row = session.execute(
+        select(Page, Revision, Section, author.name, reviewer.name, _pending_subquery(Page.id))
+        .join(Revision, Revision.id == Page.current_revision_id)
+        .join(Section, Section.id == Page.section_id)
+        .join(author, author.id == Revision.author_id)
+        .outerjoin(reviewer, reviewer.id == Revision.reviewer_id)
+        .where(Page.slug == slug)
+    ).first()
+    if row is None:
+        return _moved_or_missing(session, slug)
+    page, revision, section, author_name, reviewer_name, pending = row
+    backlinks = session.execute(
+        select(Page.slug, Page.title)
+        .join(Link, Link.source_page_id == Page.id)
+        .where(
+            Page.current_revision_id.is_not(None),
+            Page.id != page.id,
+            or_(
+                Link.target_slug == page.slug,
+                Link.target_slug.in_(select(Redirect.old_slug).where(Redirect.page_id == page.id)),
+            ),
+        )
+        .distinct()
+        .order_by(Page.title)
+    ).all()
+    siblings = session.execute(
+        select(Page.id, Page.slug, Page.title)
+        .where(Page.section_id == section.id, Page.current_revision_id.is_not(None))
+        .order_by(Page.position, Page.id)
+    ).all()
+    index = [sibling.id for sibling in siblings].index(page.id)
+    return PageView(
+        page=page, revision=revision, section=section, author_name=author_name,
+        reviewer_name=reviewer_name if reviewer_name != author_name else None,
+        pending=pending, backlinks=backlinks,
+        previous=siblings[index - 1] if index > 0 else None,
+        next=siblings[index + 1] if index + 1 < len(siblings) else None,
+    )
+
+
+def _moved_or_missing(session, slug):
+    target = session.scalar(
+        select(Page.slug).join(Redirect, Redirect.page_id == Page.id).where(Redirect.old_slug == slug)
+    )
+    if target is None:
+        raise NotFound("There is no page here.")
+    return Moved(target)
+
+
+def find_page(session, slug):
+    """The page row at `slug`, published or not (permissions decide who sees it)."""
+    page = session.scalar(select(Page).where(Page.slug == slug))
+    if page is None:
+        redirect = session.get(Redirect, slug)
+        if redirect is not None:
+            return Moved(session.get(Page, redirect.page_id).slug)
+        raise NotFound("There is no page here.")
+    return page
+
+
+def proposer_ids(session, page):
+    """Authors of the pending proposals on a page."""
+    return set(session.scalars(
+        select(Revision.author_id).where(
+            Revision.page_id == page.id, Revision.status == RevisionStatus.pending
+        )
+    ))
+
+
+def pending_total(session):
+    return session.scalar(
+        select(func.count(Revision.id)).where(Revision.status == RevisionStatus.pending)
+    )
+
+
+def contents(session):
+    """Sections in order, each with its published pages in order."""
+    sections = session.scalars(select(Section).order_by(Section.position, Section.id)).all()
+    pages = session.scalars(
+        select(Page).where(Page.current_revision_id.is_not(None)).order_by(Page.position, Page.id)
+    ).all()
+    by_section = {section.id: [] for section in sections}
+    for page in pages:
+        by_section[page.section_id].append(page)
+    return [(section, by_section[section.id]) for section in sections]
+
+
+def history(session, page, number, size):
+    """One page of the published revisions, newest first, and the total count."""
+    query = (
+        select(Revision)
+        .options(joinedload(Revision.author), joinedload(Revision.reviewer))
+        .where(Revision.page_id == page.id, Revision.status == RevisionStatus.published)
+    )
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    revisions = session.scalars(
+        query.order_by(Revision.published_at.desc(), Revision.id.desc())
+        .limit(size).offset((number - 1) * size)
+    ).all()
+    return revisions, total
+
+
+def previous_published(session, revision):
+    """The published revision before `revision` on its page (what it changed), or None."""
+    return session.scalar(
+        select(Revision)
+        .where(
+            Revision.page_id == revision.page_id,
+            Revision.status == RevisionStatus.published,
+            Revision.id < revision.id,
+        )
+        .order_by(Revision.id.desc())
+        .limit(1)
+    )
+
+
+def recent_changes(session, limit=50):
+    """The newest published revisions across the handbook."""
+    return session.scalars(
+        select(Revision)
+        .join(Page, Page.id == Revision.page_id)
+        .options(joinedload(Revision.author), joinedload(Revision.page))
+        .where(Revision.status == RevisionStatus.published)
+        .order_by(Revision.published_at.desc(), Revision.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def contributions(session, user, limit=100):
+    """A person's published revisions, newest first."""
+    return session.scalars(
+        select(Revision)
+        .options(joinedload(Revision.page))
+        .where(Revision.author_id == user.id, Revision.status == RevisionStatus.published)
+        .order_by(Revision.published_at.desc())
+        .limit(limit)
+    ).all()
+
+
+def my_proposals(session, user):
+    """Everything `user` sent for review, with its state, newest first."""
+    return session.scalars(
+        select(Revision)
+        .options(joinedload(Revision.page), joinedload(Revision.reviewer))
+        .where(
+            Revision.author_id == user.id,
+            or_(Revision.status != RevisionStatus.published, Revision.reviewer_id != user.id),
+        )
+        .order_by(Revision.created_at.desc(), Revision.id.desc())
+    ).all()
+
+
+@dataclass
+class QueueItem:
+    revision: Revision
+    added: int
+    removed: int
+    stale: bool
+
+
+def review_queue(session):
+    """Pending proposals, oldest first, with the size of each change."""
+    pending = session.scalars(
+        select(Revision)
+        .options(
+            joinedload(Revision.page).joinedload(Page.current_revision),
+            joinedload(Revision.author),
+            joinedload(Revision.base_revision),
+        )
+        .where(Revision.status == RevisionStatus.pending)
+        .order_by(Revision.created_at, Revision.id)
+    ).all()
+    items = []
+    for revision in pending:
+        base = revision.base_revision.body if revision.base_revision else ""
+        added, removed = change_size(base, revision.body)
+        stale = revision.base_revision_id != revision.page.current_revision_id
+        items.append(QueueItem(revision, added, removed, stale))
+    return items
+
+
+def audit_log(session, number, size=100):
+    entries = session.scalars(
+        select(AuditEntry)
+        .options(joinedload(AuditEntry.actor), joinedload(AuditEntry.page),
+                 joinedload(AuditEntry.target_user))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(size).offset((number - 1) * size)
+    ).all()
+    total = session.scalar(select(func.count(AuditEntry.id)))
+    return entries, total
+
+
+def users(session):
+    return session.scalars(
+        select(User).where(User.is_system.is_(False)).order_by(User.name_key)
+    ).all()
+
+
+def sections(session):
+    return session.scalars(select(Section).order_by(Section.position, Section.id)).all()

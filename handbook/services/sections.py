@@ -1,0 +1,96 @@
+"""Curating the structure: sections, their order, and the order of pages within them."""
+
+from sqlalchemy import func
+from sqlalchemy import select
+
+from handbook import permissions
+from handbook.models import Page
+from handbook.models import Section
+from handbook.render_budget import RenderRefused
+from handbook.rendering import slugify
+from handbook.services import audit
+from handbook.services import links
+from handbook.services.errors import InvalidInput
+from handbook.services.errors import NotFound
+from handbook.services.validation import MAX_BODY_BYTES
+from handbook.services.validation import clean_summary
+from handbook.services.validation import clean_title
+
+
+def get_by_slug(session, slug):
+    section = session.scalar(select(Section).where(Section.slug == slug))
+    if section is None:
+        raise NotFound("No such section.")
+    return section
+
+
+def _render_introduction(session, text):
+    text = (text or "").replace("\r\n", "\n").strip()
+    if "\x00" in text or len(text.encode()) > MAX_BODY_BYTES:
+        raise InvalidInput("The introduction is too long or contains NUL bytes.", "introduction")
+    try:
+        return text, links.render_text(session, text).html if text else ""
+    except RenderRefused as refused:
+        raise InvalidInput(str(refused), "introduction") from None
+
+
+def create_section(session, user, *, title, summary="", introduction=""):
+    """Add a section at the end of the contents."""
+    permissions.require(permissions.may_manage_sections(user))
+    title = clean_title(title)
+    slug = slugify(title)
+    if session.scalar(select(Section.id).where(Section.slug == slug)):
+        raise InvalidInput("A section with this title exists.", "title")
+    position = session.scalar(select(func.coalesce(func.max(Section.position), 0))) + 1
+    text, html = _render_introduction(session, introduction)
+    section = Section(slug=slug, title=title, position=position,
+                      summary=clean_summary(summary, 500), introduction=text,
+                      introduction_html=html)
+    session.add(section)
+    session.flush()
+    audit.record(session, user, "section", detail=f"created {title}")
+    audit.bump_generation(session)
+    return section
+
+
+def update_section(session, user, section, *, title, summary="", introduction=""):
+    """Rename a section and rewrite its summary and introduction (its address stays)."""
+    permissions.require(permissions.may_manage_sections(user))
+    section.title = clean_title(title)
+    section.summary = clean_summary(summary, 500)
+    section.introduction, section.introduction_html = _render_introduction(session, introduction)
+    audit.record(session, user, "section", detail=f"edited {section.title}")
+    audit.bump_generation(session)
+    return section
+
+
+def move_section(session, user, section, direction):
+    """Swap a section with its neighbour above (-1) or below (+1)."""
+    permissions.require(permissions.may_manage_sections(user))
+    ordered = session.scalars(select(Section).order_by(Section.position, Section.id)).all()
+    _swap(ordered, section, direction)
+    audit.record(session, user, "reorder", detail=f"section {section.title}")
+    audit.bump_generation(session)
+
+
+def move_page(session, user, page, direction):
+    """Swap a page with its neighbour above (-1) or below (+1) within its section."""
+    permissions.require(permissions.may_manage_sections(user))
+    ordered = session.scalars(
+        select(Page).where(Page.section_id == page.section_id).order_by(Page.position, Page.id)
+    ).all()
+    _swap(ordered, page, direction)
+    audit.record(session, user, "reorder", page=page)
+    audit.bump_generation(session)
+
+
+def _swap(ordered, item, direction):
+    """Renumber `ordered` 1..n, then swap `item` with its neighbour; edges stay put."""
+    if direction not in (-1, 1) or item not in ordered:
+        raise InvalidInput("Move up or down only.")
+    index = ordered.index(item)
+    other = index + direction
+    if 0 <= other < len(ordered):
+        ordered[index], ordered[other] = ordered[other], ordered[index]
+    for position, entry in enumerate(ordered, start=1):
+        entry.position = position

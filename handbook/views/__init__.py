@@ -1,0 +1,66 @@
+"""Blueprints, one per area, plus what every view shares: errors, UTF-8 checks, navigation."""
+
+from urllib.parse import parse_qsl
+
+from flask import g
+from flask import render_template
+from flask import request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from handbook import db
+from handbook import permissions
+from handbook.services.reading import pending_total
+from handbook.services.errors import NotFound
+from handbook.views import accounts
+from handbook.views import admin
+from handbook.views import editing
+from handbook.views import proposals
+from handbook.views import reading
+from handbook.views import review
+from handbook.views import structure
+
+BLUEPRINTS = [
+    reading.blueprint, editing.blueprint, accounts.blueprint, proposals.blueprint,
+    review.blueprint, structure.blueprint, admin.blueprint,
+]
+
+
+def init_app(app):
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    app.before_request(_check_form_encoding)
+    app.context_processor(_navigation)
+    app.register_error_handler(NotFound, lambda error: _error(404, str(error)))
+    app.register_error_handler(404, lambda error: _error(404, "There is no page here."))
+    app.register_error_handler(permissions.Forbidden, lambda error: _error(403, str(error)))
+    app.register_error_handler(403, lambda error: _error(403, "You may not do that."))
+    app.register_error_handler(405, lambda error: _error(405, "That action needs a form."))
+    app.register_error_handler(413, lambda error: _error(413, "That submission is too large."))
+    app.register_error_handler(429, lambda error: _error(
+        429, "Too many attempts. Wait a few minutes, then try again."))
+    app.register_error_handler(CSRFError, lambda error: _error(
+        400, "The form had expired or was not sent from this site. Go back, reload and try again."))
+
+
+def _error(status, message):
+    return render_template("error.html", status=status, message=message), status
+
+
+def _check_form_encoding():
+    """Flag form posts whose bytes are not valid UTF-8 (Werkzeug would replace them silently)."""
+    g.invalid_utf8 = False
+    if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
+        raw = request.get_data(cache=True)
+        try:
+            parse_qsl(raw.decode("ascii"), keep_blank_values=True, encoding="utf-8", errors="strict")
+        except UnicodeDecodeError:
+            g.invalid_utf8 = True
+
+
+def _navigation():
+    """Template globals: the permissions module, and the review count for librarians."""
+    pending = None
+    if permissions.may_review(current_user):
+        pending = pending_total(db.get_session())
+    return {"can": permissions, "pending_reviews": pending}

@@ -1,0 +1,107 @@
+"""Registering, logging in and out, changing a password."""
+
+from flask import Blueprint
+from flask import current_app
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_login import current_user
+from flask_login import login_required
+from flask_login import login_user
+from flask_login import logout_user
+
+from handbook import db
+from handbook.auth import limiter
+from handbook.auth import login_account_key
+from handbook.auth import safe_next
+from handbook.forms import ActionForm
+from handbook.forms import LoginForm
+from handbook.forms import PasswordForm
+from handbook.forms import RegisterForm
+from handbook.services import accounts
+from handbook.services.errors import InvalidCredentials
+from handbook.services.errors import InvalidInput
+from handbook.views.common import check_encoding
+
+blueprint = Blueprint("accounts", __name__)
+
+
+def _login_limits():
+    return current_app.config["LOGIN_LIMITS"]
+
+
+@blueprint.route("/register", methods=["GET", "POST"])
+def register():
+    form = RegisterForm()
+    if current_user.is_authenticated:
+        return redirect(url_for("reading.contents"))
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("register.html", form=form), status
+    session = db.get_session()
+    try:
+        check_encoding()
+        user = accounts.register(session, form.name.data, form.email.data, form.password.data)
+        session.commit()
+    except InvalidInput as invalid:
+        session.rollback()
+        return render_template("register.html", form=form, error=str(invalid)), 400
+    login_user(user)
+    flash(f"Welcome, {user.name}. You can now propose edits and new pages.", "success")
+    return redirect(url_for("reading.contents"))
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limits, methods=["POST"])
+@limiter.limit(_login_limits, methods=["POST"], key_func=login_account_key)
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next")) or ""
+        return render_template("login.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("login.html", form=form), 400
+    session = db.get_session()
+    try:
+        user = accounts.authenticate(session, form.name.data, form.password.data)
+        session.commit()
+    except InvalidCredentials as failed:
+        session.rollback()
+        return render_template("login.html", form=form, error=str(failed)), 401
+    login_user(user, remember=form.remember.data)
+    flash(f"Logged in as {user.name}.", "success")
+    return redirect(safe_next(form.next.data) or url_for("reading.contents"))
+
+
+@blueprint.post("/logout")
+@login_required
+def logout():
+    if ActionForm().validate_on_submit():
+        session = db.get_session()
+        accounts.end_sessions(session, current_user._get_current_object())
+        session.commit()
+        logout_user()
+        flash("Logged out. Your sessions on other devices have ended too.", "info")
+    return redirect(url_for("reading.contents"))
+
+
+@blueprint.route("/me/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = PasswordForm()
+    if not form.validate_on_submit():
+        return render_template("password.html", form=form), 400 if request.method == "POST" else 200
+    session = db.get_session()
+    user = current_user._get_current_object()
+    try:
+        check_encoding()
+        accounts.change_password(session, user, form.current_password.data, form.new_password.data)
+        session.commit()
+    except InvalidInput as invalid:
+        session.rollback()
+        return render_template("password.html", form=form, error=str(invalid)), 400
+    login_user(user)
+    flash("Password changed. Your other sessions have ended.", "success")
+    return redirect(url_for("reading.contents"))

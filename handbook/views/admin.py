@@ -1,0 +1,81 @@
+"""Admins: accounts (roles, blocks) and the audit log."""
+
+from flask import Blueprint
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_login import current_user
+
+from handbook import db
+from handbook import permissions
+from handbook.forms import ActionForm
+from handbook.forms import RoleForm
+from handbook.models import Role
+from handbook.services import accounts
+from handbook.services import reading
+from handbook.services.errors import InvalidInput
+from handbook.views.common import allowed
+from handbook.views.common import positive_int
+
+blueprint = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@blueprint.get("/users")
+@allowed(permissions.may_manage_users)
+def users():
+    return render_template("admin_users.html", users=reading.users(db.get_session()),
+                           action_form=ActionForm(), role_form=RoleForm())
+
+
+def _target(session, name):
+    target = accounts.get_by_name(session, name)
+    if target.is_system:
+        raise accounts.NotFound("No such person.")
+    return target
+
+
+@blueprint.post("/users/<name>/role")
+@allowed(permissions.may_manage_users)
+def set_role(name):
+    session = db.get_session()
+    target = _target(session, name)
+    form = RoleForm()
+    if form.validate_on_submit():
+        try:
+            accounts.set_role(session, current_user, target, Role[form.role.data])
+            session.commit()
+            flash(f"{target.name} is now a {target.role.name}.", "success")
+        except InvalidInput as invalid:
+            session.rollback()
+            flash(str(invalid), "error")
+    else:
+        flash("Choose a role from the list.", "error")
+    return redirect(url_for("admin.users"))
+
+
+@blueprint.post("/users/<name>/block")
+@allowed(permissions.may_manage_users)
+def block(name):
+    session = db.get_session()
+    target = _target(session, name)
+    if ActionForm().validate_on_submit():
+        blocked = request.form.get("blocked") == "1"
+        try:
+            accounts.set_blocked(session, current_user, target, blocked)
+            session.commit()
+            flash(f"{target.name} is {'blocked' if blocked else 'unblocked'}.", "success")
+        except InvalidInput as invalid:
+            session.rollback()
+            flash(str(invalid), "error")
+    return redirect(url_for("admin.users"))
+
+
+@blueprint.get("/log")
+@allowed(permissions.may_read_audit_log)
+def log():
+    number = positive_int(request.args.get("page"))
+    entries, total = reading.audit_log(db.get_session(), number)
+    return render_template("audit_log.html", entries=entries, number=number,
+                           pages=max(1, -(-total // 100)))

@@ -1,0 +1,193 @@
+"""Writing: edit a page, create one, preview, and the librarians' revert, rename and move."""
+
+from flask import Blueprint
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_login import current_user
+
+from handbook import db
+from handbook import permissions
+from handbook.forms import ActionForm
+from handbook.forms import EditForm
+from handbook.forms import NewPageForm
+from handbook.forms import RenameForm
+from handbook.render_budget import RenderRefused
+from handbook.services import links
+from handbook.services import pages
+from handbook.services import reading
+from handbook.services import sections
+from handbook.services.errors import EditConflict
+from handbook.services.errors import InvalidInput
+from handbook.services.errors import NoChange
+from handbook.services.validation import clean_body
+from handbook.views.common import allowed
+from handbook.views.common import check_encoding
+from handbook.views.common import to_page
+
+blueprint = Blueprint("editing", __name__)
+
+
+def _page(session, slug):
+    found = reading.find_page(session, slug)
+    if isinstance(found, reading.Moved) or not found.is_published:
+        raise pages.NotFound("There is no page here.")
+    return found
+
+
+def _preview(session, body):
+    """Sanitized HTML of the text as it would look, or a message saying why not."""
+    try:
+        return links.render_text(session, clean_body(body)).html, None
+    except (InvalidInput, RenderRefused) as error:
+        return None, str(error)
+
+
+def announce(outcome):
+    """Tell the author what became of their save."""
+    if outcome.published:
+        message = "Published."
+    else:
+        message = "Your change is waiting for a librarian's review; readers see the published text until then."
+    if outcome.merged:
+        message = "Someone changed the page while you edited; both changes were merged. " + message
+    flash(message, "success")
+
+
+@blueprint.route("/wiki/<slug>/edit", methods=["GET", "POST"])
+@allowed(permissions.may_edit)
+def edit(slug):
+    session = db.get_session()
+    page = _page(session, slug)
+    form = EditForm()
+    if request.method == "GET":
+        form.body.data = page.current_revision.body
+        form.base_revision_id.data = page.current_revision_id
+        return render_template("edit.html", page=page, form=form)
+    if not form.validate_on_submit():
+        return render_template("edit.html", page=page, form=form), 400
+    if request.form.get("action") == "preview":
+        html, error = _preview(session, form.body.data)
+        return render_template("edit.html", page=page, form=form, preview=html, error=error)
+    try:
+        check_encoding()
+        base = int(form.base_revision_id.data or 0) or None
+        outcome = pages.save_edit(session, current_user, page, body=form.body.data,
+                                  summary=form.summary.data, base_revision_id=base)
+        session.commit()
+    except EditConflict as conflict:
+        session.rollback()
+        form.base_revision_id.data = conflict.current.id if conflict.current else ""
+        return render_template("edit.html", page=page, form=form, conflict=conflict,
+                               error=str(conflict)), 409
+    except NoChange as unchanged:
+        session.rollback()
+        flash(str(unchanged), "info")
+        return to_page(page.slug)
+    except InvalidInput as invalid:
+        session.rollback()
+        return render_template("edit.html", page=page, form=form, error=str(invalid)), 400
+    announce(outcome)
+    return to_page(page.slug)
+
+
+@blueprint.route("/new", methods=["GET", "POST"])
+@allowed(permissions.may_edit)
+def new():
+    session = db.get_session()
+    form = NewPageForm()
+    form.section_id.choices = [(s.id, s.title) for s in reading.sections(session)]
+    if request.method == "GET":
+        form.title.data = request.args.get("title", "")[:200]
+        section_slug = request.args.get("section")
+        for choice in reading.sections(session):
+            if choice.slug == section_slug:
+                form.section_id.data = choice.id
+        return render_template("new.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("new.html", form=form, error="Choose a section."), 400
+    if request.form.get("action") == "preview":
+        html, error = _preview(session, form.body.data)
+        return render_template("new.html", form=form, preview=html, error=error)
+    try:
+        check_encoding()
+        outcome = pages.create_page(session, current_user, section_id=form.section_id.data,
+                                    title=form.title.data, body=form.body.data,
+                                    summary=form.summary.data)
+        session.commit()
+    except InvalidInput as invalid:
+        session.rollback()
+        return render_template("new.html", form=form, error=str(invalid)), 400
+    announce(outcome)
+    if outcome.published:
+        return to_page(outcome.revision.page.slug)
+    return redirect(url_for("proposals.mine"))
+
+
+@blueprint.post("/preview")
+@allowed(permissions.may_edit)
+def preview():
+    """The rendered, sanitized HTML of a draft, for the editor's live preview."""
+    html, error = _preview(db.get_session(), request.form.get("body", ""))
+    if error:
+        return render_template("preview_error.html", error=error), 400
+    return html
+
+
+@blueprint.post("/wiki/<slug>/revert/<int:revision_id>")
+@allowed(permissions.may_revert)
+def revert(slug, revision_id):
+    session = db.get_session()
+    page = _page(session, slug)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("reading.history", slug=slug))
+    try:
+        revision = pages.revert(session, current_user, page, revision_id)
+        session.commit()
+        flash(f"Reverted: revision {revision.id} restores the text of revision {revision_id}.", "success")
+    except (NoChange, EditConflict) as problem:
+        session.rollback()
+        flash(str(problem), "info")
+    return to_page(page.slug)
+
+
+@blueprint.route("/wiki/<slug>/rename", methods=["GET", "POST"])
+@allowed(permissions.may_rename)
+def rename(slug):
+    session = db.get_session()
+    page = _page(session, slug)
+    form = RenameForm()
+    form.section_id.choices = [(s.id, s.title) for s in reading.sections(session)]
+    if request.method == "GET":
+        form.title.data, form.section_id.data = page.title, page.section_id
+        return render_template("rename.html", page=page, form=form)
+    if not form.validate_on_submit():
+        return render_template("rename.html", page=page, form=form), 400
+    try:
+        check_encoding()
+        pages.rename(session, current_user, page, title=form.title.data,
+                     section_id=form.section_id.data)
+        session.commit()
+    except NoChange as unchanged:
+        session.rollback()
+        flash(str(unchanged), "info")
+        return to_page(slug)
+    except (InvalidInput, EditConflict) as invalid:
+        session.rollback()
+        return render_template("rename.html", page=page, form=form, error=str(invalid)), 400
+    flash(f"Renamed. The old address /wiki/{slug} now redirects here.", "success")
+    return to_page(page.slug)
+
+
+@blueprint.post("/wiki/<slug>/move")
+@allowed(permissions.may_manage_sections)
+def move(slug):
+    session = db.get_session()
+    page = _page(session, slug)
+    if ActionForm().validate_on_submit():
+        direction = -1 if request.form.get("direction") == "up" else 1
+        sections.move_page(session, current_user, page, direction)
+        session.commit()
+    return redirect(url_for("reading.section", slug=page.section.slug))

@@ -1,0 +1,150 @@
+"""What anyone may read: contents, sections, pages, history, diffs, recent changes, people."""
+
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import make_response
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_login import current_user
+
+from handbook import db
+from handbook import page_cache
+from handbook import permissions
+from handbook.diffing import line_diff
+from handbook.models import Revision
+from handbook.services import accounts
+from handbook.services import links
+from handbook.services import reading
+from handbook.services import sections
+from handbook.services.errors import NotFound
+from handbook.services.pages import get_revision
+from handbook.views.common import positive_int
+
+blueprint = Blueprint("reading", __name__)
+
+
+@blueprint.get("/")
+@page_cache.for_readers
+def contents():
+    return render_template("contents.html", contents=reading.contents(db.get_session()))
+
+
+@blueprint.get("/sections/<slug>")
+@page_cache.for_readers
+def section(slug):
+    session = db.get_session()
+    found = sections.get_by_slug(session, slug)
+    published = [page for page in found.pages if page.is_published]
+    return render_template("section.html", section=found, pages=published)
+
+
+@blueprint.get("/wiki/<slug>")
+@page_cache.for_readers
+def page(slug):
+    session = db.get_session()
+    try:
+        view = reading.page_view(session, slug)
+    except NotFound:
+        return _proposed_page(session, slug)
+    if isinstance(view, reading.Moved):
+        return redirect(url_for("reading.page", slug=view.slug), 301)
+    if view.revision.render_version != links.rendering.RENDER_VERSION:
+        _refresh_rendering(view.revision.id)
+        return redirect(url_for("reading.page", slug=slug))
+    return render_template("page.html", view=view)
+
+
+def _proposed_page(session, slug):
+    """A proposed new page, shown only to its proposers and librarians."""
+    found = reading.find_page(session, slug)
+    if isinstance(found, reading.Moved) or not current_user.is_authenticated:
+        raise NotFound("There is no page here.")
+    proposers = reading.proposer_ids(session, found)
+    if found.is_published or not proposers or not permissions.may_view_page(
+        current_user, found, proposers
+    ):
+        raise NotFound("There is no page here.")
+    return render_template("proposed_page.html", page=found)
+
+
+def _refresh_rendering(revision_id):
+    """Render again a revision kept by an older renderer, in a write transaction of its own."""
+    engine = current_app.extensions["handbook_engine"]
+    with db.session_scope(engine, current_app.extensions["handbook_renderer"]) as session:
+        links.rerender_stale(session, get_revision(session, revision_id))
+
+
+def _published_page(session, slug):
+    found = reading.find_page(session, slug)
+    if isinstance(found, reading.Moved):
+        abort(redirect(url_for(request.endpoint, **{**request.view_args, "slug": found.slug}), 301))
+    if not found.is_published:
+        raise NotFound("There is no page here.")
+    return found
+
+
+@blueprint.get("/wiki/<slug>/history")
+def history(slug):
+    session = db.get_session()
+    found = _published_page(session, slug)
+    number = positive_int(request.args.get("page"))
+    size = current_app.config["HISTORY_PAGE_SIZE"]
+    revisions, total = reading.history(session, found, number, size)
+    if number > 1 and not revisions:
+        raise NotFound("There is no such page of history.")
+    return render_template("history.html", page=found, revisions=revisions, number=number,
+                           pages=max(1, -(-total // size)), total=total)
+
+
+def _visible_revision(session, found, revision_id):
+    revision = session.get(Revision, revision_id) if revision_id else None
+    if revision is None or revision.page_id != found.id or not permissions.may_view_revision(
+        current_user, revision
+    ):
+        raise NotFound("There is no such revision of this page.")
+    return revision
+
+
+@blueprint.get("/wiki/<slug>/revisions/<int:revision_id>")
+def revision(slug, revision_id):
+    session = db.get_session()
+    found = _published_page(session, slug)
+    shown = _visible_revision(session, found, revision_id)
+    return render_template("revision.html", page=found, revision=shown,
+                           previous=reading.previous_published(session, shown))
+
+
+@blueprint.get("/wiki/<slug>/diff")
+def diff(slug):
+    session = db.get_session()
+    found = _published_page(session, slug)
+    new = _visible_revision(session, found, positive_int(request.args.get("to"), 0)
+                            or found.current_revision_id)
+    old_id = positive_int(request.args.get("from"), 0)
+    old = _visible_revision(session, found, old_id) if old_id else reading.previous_published(session, new)
+    rows = line_diff(old.body if old else "", new.body)
+    return render_template("diff.html", page=found, old=old, new=new, rows=rows)
+
+
+@blueprint.get("/recent")
+def recent():
+    return render_template("recent.html", revisions=reading.recent_changes(db.get_session()))
+
+
+@blueprint.get("/recent.atom")
+def recent_feed():
+    revisions = reading.recent_changes(db.get_session())
+    response = make_response(render_template("recent.atom.xml", revisions=revisions))
+    response.mimetype = "application/atom+xml"
+    return response
+
+
+@blueprint.get("/users/<name>")
+def person(name):
+    session = db.get_session()
+    user = accounts.get_by_name(session, name)
+    return render_template("person.html", person=user,
+                           revisions=reading.contributions(session, user))

@@ -1,0 +1,82 @@
+"""Librarians curate the structure: create, edit and reorder sections."""
+
+from flask import Blueprint
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_login import current_user
+
+from handbook import db
+from handbook import permissions
+from handbook.forms import ActionForm
+from handbook.forms import SectionForm
+from handbook.services import reading
+from handbook.services import sections
+from handbook.services.errors import InvalidInput
+from handbook.views.common import allowed
+from handbook.views.common import check_encoding
+
+blueprint = Blueprint("structure", __name__, url_prefix="/manage/sections")
+
+
+@blueprint.get("")
+@allowed(permissions.may_manage_sections)
+def index():
+    return render_template("manage_sections.html", contents=reading.contents(db.get_session()),
+                           action_form=ActionForm())
+
+
+@blueprint.route("/new", methods=["GET", "POST"])
+@allowed(permissions.may_manage_sections)
+def new():
+    form = SectionForm()
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("section_form.html", form=form, section=None), status
+    session = db.get_session()
+    try:
+        check_encoding()
+        created = sections.create_section(session, current_user, title=form.title.data,
+                                          summary=form.summary.data,
+                                          introduction=form.introduction.data)
+        session.commit()
+    except InvalidInput as invalid:
+        session.rollback()
+        return render_template("section_form.html", form=form, section=None, error=str(invalid)), 400
+    flash(f"Section “{created.title}” created.", "success")
+    return redirect(url_for("reading.section", slug=created.slug))
+
+
+@blueprint.route("/<slug>/edit", methods=["GET", "POST"])
+@allowed(permissions.may_manage_sections)
+def edit(slug):
+    session = db.get_session()
+    section = sections.get_by_slug(session, slug)
+    form = SectionForm(obj=section if request.method == "GET" else None)
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("section_form.html", form=form, section=section), status
+    try:
+        check_encoding()
+        sections.update_section(session, current_user, section, title=form.title.data,
+                                summary=form.summary.data, introduction=form.introduction.data)
+        session.commit()
+    except InvalidInput as invalid:
+        session.rollback()
+        return render_template("section_form.html", form=form, section=section, error=str(invalid)), 400
+    flash("Section saved.", "success")
+    return redirect(url_for("reading.section", slug=section.slug))
+
+
+@blueprint.post("/<slug>/move")
+@allowed(permissions.may_manage_sections)
+def move(slug):
+    session = db.get_session()
+    section = sections.get_by_slug(session, slug)
+    if ActionForm().validate_on_submit():
+        sections.move_section(session, current_user, section,
+                              -1 if request.form.get("direction") == "up" else 1)
+        session.commit()
+    return redirect(url_for("structure.index"))
