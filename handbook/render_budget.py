@@ -5,6 +5,10 @@ import threading
 
 from handbook import rendering
 
+#: One rendering child per process, shared by every renderer in it; replaced after a timeout.
+_pool = None
+_lock = threading.Lock()
+
 
 class RenderRefused(Exception):
     """The text could not be rendered in time, or at all (too deeply nested)."""
@@ -17,23 +21,34 @@ def _render_in_child(text, existing):
         return None
 
 
+def _start():
+    global _pool
+    if _pool is None:
+        _pool = multiprocessing.get_context("forkserver").Pool(1, maxtasksperchild=1000)
+    return _pool
+
+
+def _stop():
+    global _pool
+    if _pool is not None:
+        _pool.terminate()
+        _pool = None
+
+
 class BoundedRenderer:
-    """Renders through a one-process pool; a render that overruns kills and replaces it."""
+    """Renders in the shared child process; a render that overruns kills and replaces it."""
 
     def __init__(self, timeout):
         self.timeout = timeout
-        self._pool = None
-        self._lock = threading.Lock()
 
     def render(self, text, existing=frozenset()):
-        """Rendered HTML for `text`, or RenderRefused when it takes too long."""
-        with self._lock:
-            pool = self._pool or self._start()
-            pending = pool.apply_async(_render_in_child, (text, frozenset(existing)))
+        """Rendered HTML for `text`, or RenderRefused when it takes too long or nests too deep."""
+        with _lock:
+            pending = _start().apply_async(_render_in_child, (text, frozenset(existing)))
             try:
                 result = pending.get(self.timeout)
             except multiprocessing.TimeoutError:
-                self._stop()
+                _stop()
                 raise RenderRefused(
                     f"This text takes too long to format (over {self.timeout:g} seconds)."
                     " Simplify it: very deep nesting or long runs of brackets are the usual cause."
@@ -42,17 +57,7 @@ class BoundedRenderer:
             raise RenderRefused("This text is nested too deeply to format. Flatten its lists or quotes.")
         return result
 
-    def _start(self):
-        context = multiprocessing.get_context("forkserver")
-        self._pool = context.Pool(1, maxtasksperchild=500)
-        return self._pool
-
-    def _stop(self):
-        self._pool.terminate()
-        self._pool = None
-
     def close(self):
-        """Stop the child process (tests and commands call this when done)."""
-        with self._lock:
-            if self._pool is not None:
-                self._stop()
+        """Stop the child process (commands call this when they finish)."""
+        with _lock:
+            _stop()

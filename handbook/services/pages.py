@@ -155,6 +155,7 @@ def publish(session, page, revision, *, expected, reviewer):
         raise EditConflict(page.current_revision, [])
     first_publication = expected is None
     set_committed_value(page, "current_revision_id", revision.id)
+    set_committed_value(page, "current_revision", revision)
     set_committed_value(page, "title", revision.title)
     revision.status = RevisionStatus.published
     revision.published_at = utcnow()
