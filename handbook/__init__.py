@@ -5,6 +5,7 @@ from flask import Flask
 from handbook import auth
 from handbook import config
 from handbook import db
+from handbook import encoding
 from handbook import headers
 from handbook import page_cache
 from handbook import paths
@@ -22,6 +23,7 @@ def create_app(overrides=None):
     config.load(app, overrides or {})
     db.init_app(app)
     rendering.init_app(app)
+    encoding.init_app(app)
     auth.init_app(app)
     headers.init_app(app)
     page_cache.init_app(app)

@@ -69,5 +69,4 @@ class SectionForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=[("contributor", "contributor"),
-                                        ("librarian", "librarian"), ("admin", "admin")])
+    role = SelectField("Role", choices=["contributor", "librarian", "admin"])

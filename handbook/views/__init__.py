@@ -1,8 +1,5 @@
 """Blueprints, one per area, plus what every view shares: errors, UTF-8 checks, navigation."""
 
-from urllib.parse import parse_qsl
-
-from flask import g
 from flask import render_template
 from flask import request
 from flask_login import current_user
@@ -29,7 +26,6 @@ BLUEPRINTS = [
 def init_app(app):
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
-    app.before_request(_check_form_encoding)
     app.context_processor(_navigation)
     app.register_error_handler(NotFound, lambda error: _error(404, str(error)))
     app.register_error_handler(404, lambda error: _error(404, "There is no page here."))
@@ -45,17 +41,6 @@ def init_app(app):
 
 def _error(status, message):
     return render_template("error.html", status=status, message=message), status
-
-
-def _check_form_encoding():
-    """Flag form posts whose bytes are not valid UTF-8 (Werkzeug would replace them silently)."""
-    g.invalid_utf8 = False
-    if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
-        raw = request.get_data(cache=True)
-        try:
-            parse_qsl(raw.decode("ascii"), keep_blank_values=True, encoding="utf-8", errors="strict")
-        except UnicodeDecodeError:
-            g.invalid_utf8 = True
 
 
 def _navigation():

@@ -31,7 +31,7 @@ def allowed(predicate):
 
 
 def check_encoding():
-    """Refuse a form whose bytes were not UTF-8 (see views._check_form_encoding)."""
+    """Refuse a form whose bytes were not UTF-8 (see handbook.encoding)."""
     if g.get("invalid_utf8"):
         raise InvalidInput(INVALID_UTF8)
 

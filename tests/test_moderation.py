@@ -1,0 +1,144 @@
+"""The review workflow as services: approve, merge, conflict, reject, withdraw, amend."""
+
+import pytest
+
+from handbook.models import RevisionStatus
+from handbook.models import Role
+from handbook.permissions import Forbidden
+from handbook.services import moderation
+from handbook.services import pages
+from handbook.services import reading
+from handbook.services.errors import EditConflict
+from handbook.services.errors import InvalidInput
+from handbook.services.errors import InvalidTransition
+from handbook.services.errors import NotFound
+
+BASE = "One\nTwo\nThree\nFour\n"
+
+
+def propose(session, user, page, body, summary="proposal"):
+    outcome = pages.save_edit(session, user, page, body=body, summary=summary,
+                              base_revision_id=page.current_revision_id)
+    session.commit()
+    return outcome.revision
+
+
+def test_approve_publishes_the_proposal(session, make_page, contributor, librarian):
+    page = make_page(body=BASE)
+    proposal = propose(session, contributor, page, BASE + "Five\n")
+    published = moderation.approve(session, librarian, proposal.id)
+    session.commit()
+    assert published.id == proposal.id
+    assert page.current_revision_id == proposal.id
+    assert proposal.status is RevisionStatus.published and proposal.reviewer_id == librarian.id
+
+
+def test_stale_proposal_is_merged_on_approval(session, make_page, contributor, librarian):
+    """A proposal whose base moved on is merged onto the current text as a new revision."""
+    page = make_page(body=BASE)
+    proposal = propose(session, contributor, page, BASE.replace("Four", "FOUR"))
+    propose(session, librarian, page, BASE.replace("One", "ONE"))
+    published = moderation.approve(session, librarian, proposal.id)
+    session.commit()
+    assert published.body == "ONE\nTwo\nThree\nFOUR\n"
+    assert published.author_id == contributor.id
+    session.refresh(proposal)
+    assert proposal.status is RevisionStatus.merged and proposal.merged_into_id == published.id
+
+
+def test_conflicting_proposal_publishes_nothing(session, make_page, contributor, librarian):
+    page = make_page(body=BASE)
+    proposal = propose(session, contributor, page, BASE.replace("Two", "Mine"))
+    propose(session, librarian, page, BASE.replace("Two", "Theirs"))
+    current = page.current_revision_id
+    with pytest.raises(EditConflict):
+        moderation.approve(session, librarian, proposal.id)
+    session.rollback()
+    assert page.current_revision_id == current
+    session.refresh(proposal)
+    assert proposal.status is RevisionStatus.pending
+
+
+def test_reject_needs_a_reason_and_records_it(session, make_page, contributor, librarian):
+    page = make_page(body=BASE)
+    proposal = propose(session, contributor, page, BASE + "spam\n")
+    with pytest.raises(InvalidInput, match="reason"):
+        moderation.reject(session, librarian, proposal.id, "   ")
+    moderation.reject(session, librarian, proposal.id, "Off-topic advertising.")
+    session.commit()
+    mine = reading.my_proposals(session, contributor)
+    assert [(p.status, p.reason) for p in mine] == [(RevisionStatus.rejected, "Off-topic advertising.")]
+
+
+def test_a_decided_proposal_cannot_be_decided_again(session, make_page, contributor, librarian):
+    """Two librarians deciding the same proposal: the second gets InvalidTransition."""
+    page = make_page(body=BASE)
+    proposal = propose(session, contributor, page, BASE + "x\n")
+    moderation.reject(session, librarian, proposal.id, "No.")
+    session.commit()
+    with pytest.raises(InvalidTransition):
+        moderation.approve(session, librarian, proposal.id)
+
+
+def test_withdraw_and_amend_are_for_the_author_only(session, make_page, contributor, make_user):
+    page = make_page(body=BASE)
+    proposal = propose(session, contributor, page, BASE + "x\n")
+    stranger = make_user(Role.contributor)
+    with pytest.raises(NotFound):
+        moderation.withdraw(session, stranger, proposal.id)
+    with pytest.raises(NotFound):
+        moderation.amend(session, stranger, proposal.id, body="hijack")
+    moderation.withdraw(session, contributor, proposal.id)
+    session.commit()
+    session.refresh(proposal)
+    assert proposal.status is RevisionStatus.withdrawn
+
+
+def test_amend_supersedes_the_old_proposal(session, make_page, contributor):
+    page = make_page(body=BASE)
+    proposal = propose(session, contributor, page, BASE + "draft\n")
+    outcome = moderation.amend(session, contributor, proposal.id, body=BASE + "better\n",
+                               summary="second go")
+    session.commit()
+    session.refresh(proposal)
+    assert proposal.status is RevisionStatus.superseded
+    assert outcome.revision.status is RevisionStatus.pending
+    assert outcome.revision.base_revision_id == proposal.base_revision_id
+
+
+def test_new_page_proposal_is_invisible_until_approved(session, contributor, librarian, section):
+    outcome = pages.create_page(session, contributor, section_id=section.id, title="Huddles",
+                                body="Short daily meetings.")
+    session.commit()
+    page = outcome.revision.page
+    assert not page.is_published
+    with pytest.raises(NotFound):
+        reading.page_view(session, "huddles")
+    assert all(p.slug != "huddles" for _, ps in reading.contents(session) for p in ps)
+    moderation.approve(session, librarian, outcome.revision.id)
+    session.commit()
+    assert reading.page_view(session, "huddles").revision.body == "Short daily meetings.\n"
+
+
+def test_contributors_cannot_review(session, make_page, contributor, make_user):
+    page = make_page(body=BASE)
+    proposal = propose(session, contributor, page, BASE + "x\n")
+    other = make_user(Role.contributor)
+    with pytest.raises(Forbidden):
+        moderation.approve(session, other, proposal.id)
+    with pytest.raises(Forbidden):
+        moderation.reject(session, other, proposal.id, "no")
+
+
+def test_review_queue_is_oldest_first_with_sizes(session, make_page, contributor, make_user):
+    page = make_page(body=BASE)
+    first = propose(session, contributor, page, BASE + "a\nb\n")
+    second = propose(session, make_user(Role.contributor), page, "One\n")
+    items = reading.review_queue(session)
+    assert [item.revision.id for item in items] == [first.id, second.id]
+    assert (items[0].added, items[0].removed) == (2, 0)
+    assert (items[1].added, items[1].removed) == (0, 3)
+
+
+def test_transitions_table_only_leaves_pending():
+    assert {source for source, _ in moderation.TRANSITIONS} == {RevisionStatus.pending}

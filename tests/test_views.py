@@ -1,0 +1,298 @@
+"""Views through the test client: the review flow, conflicts, hostile input, sessions, headers."""
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from handbook import rendering
+from handbook.models import Role
+from handbook.services import accounts
+from handbook.services import pages
+
+from conftest import PASSWORD
+from conftest import csrf_token
+from conftest import login
+from conftest import post
+
+BODY = "Alpha line\nBeta line\nGamma line\n"
+
+
+def edit(client, slug, body, base, summary="tweak"):
+    return post(client, f"/wiki/{slug}/edit",
+                {"body": body, "summary": summary, "base_revision_id": str(base)})
+
+
+def test_reader_never_sees_pending_text(client, app, make_page, contributor, librarian, session):
+    page = make_page("Network weaving", BODY)
+    contributor_client = app.test_client()
+    login(contributor_client, contributor)
+    response = edit(contributor_client, "network-weaving", BODY + "SECRET PENDING\n",
+                    page.current_revision_id)
+    assert response.status_code == 302
+    assert "waiting for a librarian" in contributor_client.get("/wiki/network-weaving").get_data(as_text=True)
+    for path in ["/wiki/network-weaving", "/recent", "/recent.atom",
+                 "/wiki/network-weaving/history", "/wiki/network-weaving/diff", "/users/connie"]:
+        assert "SECRET PENDING" not in client.get(path).get_data(as_text=True), path
+    assert "awaiting review" not in client.get("/wiki/network-weaving").get_data(as_text=True)
+    shown = contributor_client.get("/wiki/network-weaving").get_data(as_text=True)
+    assert "1 change awaiting review" in shown
+    proposals = contributor_client.get("/me/proposals").get_data(as_text=True)
+    assert "pending" in proposals
+
+
+def test_approval_through_the_review_pages(client, app, make_page, contributor, librarian):
+    page = make_page("Network weaving", BODY)
+    author = app.test_client()
+    login(author, contributor)
+    edit(author, "network-weaving", BODY.replace("Beta", "Better"), page.current_revision_id)
+    reviewer = app.test_client()
+    login(reviewer, librarian)
+    queue = reviewer.get("/review").get_data(as_text=True)
+    assert '<span class="badge" aria-label="1 pending">1</span>' in queue
+    proposal_id = re.search(r'href="/review/(\d+)"', queue).group(1)
+    item = reviewer.get(f"/review/{proposal_id}").get_data(as_text=True)
+    assert "<del>Beta</del>" in item and "<ins>Better</ins>" in item
+    response = post(reviewer, f"/review/{proposal_id}/approve", token_from=f"/review/{proposal_id}")
+    assert response.status_code == 302
+    assert "Better line" in client.get("/wiki/network-weaving").get_data(as_text=True)
+    history = client.get("/wiki/network-weaving/history").get_data(as_text=True)
+    assert "2 published revisions" in history
+    assert "approved" in author.get("/me/proposals").get_data(as_text=True)
+
+
+def test_edit_conflict_keeps_the_users_text(app, make_page, librarian, make_user):
+    page = make_page("Network weaving", BODY)
+    base = page.current_revision_id
+    first, second = app.test_client(), app.test_client()
+    login(first, librarian)
+    login(second, make_user(Role.librarian))
+    assert edit(first, "network-weaving", BODY.replace("Beta", "First"), base).status_code == 302
+    response = edit(second, "network-weaving", BODY.replace("Beta", "Second"), base)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Conflicting changes" in html
+    assert "Second line" in html and "First line" in html
+    textarea = re.search(r"<textarea[^>]*>(.*?)</textarea>", html, re.S).group(1)
+    assert "Second line" in textarea
+    assert "First line" in first.get("/wiki/network-weaving").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("payload, message", [
+    ({"body": "x" * (512 * 1024 + 10)}, "at most 512 KiB"),
+    ({"body": "nul \x00 byte"}, "NUL bytes"),
+])
+def test_bad_bodies_come_back_with_the_text(app, make_page, librarian, payload, message):
+    page = make_page("Network weaving", BODY)
+    client = app.test_client()
+    login(client, librarian)
+    response = edit(client, "network-weaving", payload["body"], page.current_revision_id)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert payload["body"][:1000].replace("\x00", "") in response.get_data(as_text=True).replace("\x00", "")
+    assert "Alpha line" in client.get("/wiki/network-weaving").get_data(as_text=True)
+
+
+def test_invalid_utf8_is_refused(app, make_page, librarian):
+    page = make_page("Network weaving", BODY)
+    client = app.test_client()
+    login(client, librarian)
+    token = csrf_token(client)
+    raw = (f"csrf_token={token}&base_revision_id={page.current_revision_id}"
+           "&summary=x&body=caf%C3%A9+%FF%FE+broken").encode()
+    response = client.post("/wiki/network-weaving/edit", data=raw,
+                           content_type="application/x-www-form-urlencoded")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "not valid UTF-8" in html
+    assert "café" in html
+    history = client.get("/wiki/network-weaving/history").get_data(as_text=True)
+    assert "1 published revision" in history
+
+
+def test_new_page_title_limits(app, librarian, section):
+    client = app.test_client()
+    login(client, librarian)
+    response = post(client, "/new", {"title": "t" * 201, "section_id": str(section.id),
+                                     "body": "Kept text", "summary": ""})
+    assert response.status_code == 400
+    assert "the limit is 200" in response.get_data(as_text=True)
+    assert "Kept text" in response.get_data(as_text=True)
+
+
+def test_forms_without_csrf_token_are_refused(app, make_page, librarian):
+    page = make_page("Network weaving", BODY)
+    client = app.test_client()
+    login(client, librarian)
+    response = client.post("/wiki/network-weaving/edit",
+                           data={"body": "forged", "base_revision_id": page.current_revision_id})
+    assert response.status_code == 400
+    assert "forged" not in client.get("/wiki/network-weaving").get_data(as_text=True)
+
+
+def test_proposed_new_page_is_hidden_from_readers(client, app, contributor, section):
+    author = app.test_client()
+    login(author, contributor)
+    response = post(author, "/new", {"title": "Huddles", "section_id": str(section.id),
+                                     "body": "Daily huddles.", "summary": "new"})
+    assert response.status_code == 302
+    assert client.get("/wiki/huddles").status_code == 404
+    assert "Huddles" not in client.get("/").get_data(as_text=True)
+    assert "Huddles" not in client.get("/recent.atom").get_data(as_text=True)
+    assert author.get("/wiki/huddles").status_code == 200
+
+
+@pytest.mark.parametrize("target", [
+    "//evil.example/", "/\\evil.example", "javascript:alert(1)", "https://evil.example/",
+    "http:/evil.example", "/\r\nSet-Cookie:x", " //evil.example", "/\t/evil.example",
+])
+def test_login_next_only_goes_to_this_site(client, contributor, target):
+    response = post(client, "/login", {"name": "connie", "password": PASSWORD, "next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_login_next_to_a_local_path(client, contributor):
+    response = post(client, "/login", {"name": "connie", "password": PASSWORD,
+                                       "next": "/wiki/x/edit"})
+    assert response.headers["Location"] == "/wiki/x/edit"
+
+
+def test_login_failure_message_is_the_same(client, contributor):
+    unknown = post(client, "/login", {"name": "nobody", "password": PASSWORD})
+    wrong = post(client, "/login", {"name": "connie", "password": "wrong password"})
+    assert unknown.status_code == wrong.status_code == 401
+    for response in (unknown, wrong):
+        assert "Unknown name or wrong password." in response.get_data(as_text=True)
+
+
+def test_login_is_rate_limited_per_account_and_address(app, contributor):
+    app.config["LOGIN_LIMITS"] = "3 per minute"
+    client = app.test_client()
+
+    def attempt(name, address):
+        return post(client, "/login", {"name": name, "password": "bad password"},
+                    environ_base={"REMOTE_ADDR": address}).status_code
+
+    assert [attempt("connie", "10.0.0.1") for _ in range(3)] == [401, 401, 401]
+    assert attempt("connie", "10.0.0.2") == 429, "the account's limit holds from any address"
+    assert [attempt(f"guess{n}", "10.0.0.3") for n in range(3)] == [401, 401, 401]
+    assert attempt("another", "10.0.0.3") == 429, "the address's limit holds for any account"
+
+
+def test_logout_ends_every_session(app, contributor):
+    laptop, phone = app.test_client(), app.test_client()
+    login(laptop, contributor)
+    login(phone, contributor, remember=True)
+    assert phone.get("/me/proposals").status_code == 200
+    post(laptop, "/logout", token_from="/me/proposals")
+    assert phone.get("/me/proposals").status_code == 302
+
+
+def test_block_ends_sessions_at_once(app, session, admin, contributor):
+    client = app.test_client()
+    login(client, contributor)
+    assert client.get("/me/proposals").status_code == 200
+    accounts.set_blocked(session, session.merge(admin), session.merge(contributor), True)
+    session.commit()
+    assert client.get("/me/proposals").status_code == 302
+    assert login(client, contributor).status_code == 401
+
+
+def test_cookies_and_security_headers(app, client, contributor):
+    response = login(client, contributor, remember=True)
+    cookies = response.headers.getlist("Set-Cookie")
+    session_cookie = next(c for c in cookies if c.startswith("session="))
+    remember_cookie = next(c for c in cookies if c.startswith("remember_token="))
+    assert "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie
+    assert "HttpOnly" in remember_cookie
+    assert app.config["REMEMBER_COOKIE_DURATION"] <= timedelta(days=30)
+    headers = client.get("/").headers
+    csp = headers["Content-Security-Policy"]
+    for directive in ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'",
+                      "script-src 'self'"]:
+        assert directive in csp
+    assert "unsafe-inline" not in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_page_view_is_cheap(app, client, make_page, contributor, count_queries, monkeypatch):
+    """A page view runs at most 4 SQL queries and renders no markdown, for readers and members."""
+    make_page("Closing triangles", "Introduce people.\n")
+    make_page("Network weaving", "## One\n\n## Two\n\n## Three\n\nSee [[Closing triangles]].\n")
+
+    def no_rendering(*args, **kwargs):
+        raise AssertionError("markdown rendered during a page view")
+
+    monkeypatch.setattr(rendering, "render", no_rendering)
+    monkeypatch.setattr(rendering.markdown.Markdown, "convert", no_rendering)
+    member = app.test_client()
+    login(member, contributor)
+    for viewer in (client, member):
+        count_queries.clear()
+        response = viewer.get("/wiki/closing-triangles")
+        assert response.status_code == 200
+        assert "Network weaving" in response.get_data(as_text=True)
+        assert len(count_queries) <= 4, count_queries
+
+
+def test_rename_redirects_permanently(app, make_page, librarian, section):
+    make_page("Network weaving", BODY)
+    client = app.test_client()
+    login(client, librarian)
+    response = post(client, "/wiki/network-weaving/rename",
+                    {"title": "Weaving networks", "section_id": str(section.id)})
+    assert response.headers["Location"] == "/wiki/weaving-networks"
+    moved = client.get("/wiki/network-weaving")
+    assert moved.status_code == 301 and moved.headers["Location"] == "/wiki/weaving-networks"
+    assert client.get("/wiki/network-weaving/history").status_code == 301
+
+
+def test_revert_through_history(app, make_page, librarian, session):
+    page = make_page("Network weaving", BODY)
+    first = page.current_revision_id
+    pages.save_edit(session, librarian, page, body="Vandalised\n", base_revision_id=first)
+    session.commit()
+    client = app.test_client()
+    login(client, librarian)
+    response = post(client, f"/wiki/network-weaving/revert/{first}", token_from="/me/proposals")
+    assert response.status_code == 302
+    html = client.get("/wiki/network-weaving").get_data(as_text=True)
+    assert "Alpha line" in html and "Vandalised" not in html
+    assert "3 published revisions" in client.get("/wiki/network-weaving/history").get_data(as_text=True)
+
+
+def test_preview_is_sanitized(app, contributor):
+    client = app.test_client()
+    login(client, contributor)
+    response = post(client, "/preview", {"body": "**bold** <script>alert(1)</script>"})
+    html = response.get_data(as_text=True)
+    assert "<strong>bold</strong>" in html and "<script" not in html
+
+
+def test_history_is_paginated(app, make_page, librarian, session):
+    app.config["HISTORY_PAGE_SIZE"] = 2
+    page = make_page("Network weaving", "v0\n")
+    for number in range(1, 5):
+        pages.save_edit(session, librarian, page, body=f"v{number}\n",
+                        base_revision_id=page.current_revision_id)
+    session.commit()
+    client = app.test_client()
+    first = client.get("/wiki/network-weaving/history").get_data(as_text=True)
+    assert "Page 1 of 3" in first
+    assert client.get("/wiki/network-weaving/history?page=3").status_code == 200
+    assert client.get("/wiki/network-weaving/history?page=4").status_code == 404
+
+
+def test_audit_log_records_decisions(app, make_page, contributor, librarian, admin, session):
+    page = make_page("Network weaving", BODY)
+    proposal = pages.save_edit(session, contributor, page, body=BODY + "x\n",
+                               base_revision_id=page.current_revision_id).revision
+    session.commit()
+    reviewer = app.test_client()
+    login(reviewer, librarian)
+    post(reviewer, f"/review/{proposal.id}/reject", {"reason": "Needs a source."},
+         token_from=f"/review/{proposal.id}")
+    client = app.test_client()
+    login(client, admin)
+    log = client.get("/admin/log").get_data(as_text=True)
+    assert "reject" in log and "Needs a source." in log and "libby" in log
