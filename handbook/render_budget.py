@@ -21,10 +21,18 @@ def _render_in_child(text, existing):
         return None
 
 
+#: Starting the child (imports included) is not part of any text's budget.
+STARTUP_TIMEOUT = 60
+
+
 def _start():
+    """The rendering child, started and warmed up on first use."""
     global _pool
     if _pool is None:
-        _pool = multiprocessing.get_context("forkserver").Pool(1, maxtasksperchild=1000)
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["handbook.render_budget"])
+        _pool = context.Pool(1, maxtasksperchild=1000)
+        _pool.apply_async(_render_in_child, ("warm up", frozenset())).get(STARTUP_TIMEOUT)
     return _pool
 
 

@@ -26,7 +26,7 @@ def clean_title(title):
 
 
 def clean_body(body):
-    """A body with normalised line endings and one final newline, or InvalidInput."""
+    """A body with normalised line endings, no blank lines around it, or InvalidInput."""
     body = (body or "").replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in body:
         raise InvalidInput("The text contains NUL bytes, which a page cannot hold.", "body")
@@ -37,7 +37,7 @@ def clean_body(body):
             " Split it into several pages.",
             "body",
         )
-    body = body.rstrip()
+    body = body.rstrip().lstrip("\n")
     if not body:
         raise InvalidInput("The page text is empty.", "body")
     return body + "\n"

@@ -69,7 +69,8 @@ def browser(playwright_driver, tmp_path_factory):
 def live_server(app):
     """The test's app served over HTTP on 127.0.0.1 by Werkzeug's threaded server."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name="live-server", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
