@@ -54,6 +54,8 @@ class NewPageForm(EditForm):
 
 
 class RejectForm(FlaskForm):
+    """A decision that needs a reason: rejecting a proposal, removing a page."""
+
     reason = TextAreaField("Reason (shown to the author)", render_kw={"rows": 3})
 
 

@@ -81,6 +81,10 @@ def may_rename(user):
     return is_librarian(user)
 
 
+def may_remove(user):
+    return is_librarian(user)
+
+
 def may_manage_sections(user):
     return is_librarian(user)
 

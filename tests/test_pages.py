@@ -149,3 +149,42 @@ def test_creating_a_page_fixes_links_to_it(session, make_page):
     assert "wikilink missing" not in linking.current_revision.html
     links = session.scalars(select(Link.target_slug).where(Link.source_page_id == linking.id)).all()
     assert links == ["closing-triangles"]
+
+
+def test_remove_hides_the_page_and_keeps_its_history(session, make_page, librarian, section):
+    target = make_page("Closing triangles", "Introduce people.\n")
+    linking = make_page("Network weaving", "See [[Closing triangles]].\n")
+    with pytest.raises(InvalidInput, match="why"):
+        pages.remove(session, librarian, target, "")
+    pages.remove(session, librarian, target, "Duplicate of network weaving")
+    session.commit()
+    with pytest.raises(pages.NotFound):
+        reading.page_view(session, "closing-triangles")
+    assert "wikilink missing" in linking.current_revision.html
+    again = pages.create_page(session, librarian, section_id=section.id,
+                              title="Closing triangles", body="Back again.\n")
+    session.commit()
+    assert again.revision.page.id == target.id
+    revisions, total = reading.history(session, target, 1, 50)
+    assert total == 2
+
+
+def test_contributors_cannot_remove(session, make_page, contributor):
+    page = make_page()
+    with pytest.raises(pages.permissions.Forbidden):
+        pages.remove(session, contributor, page, "spam")
+
+
+def test_old_renderings_are_rendered_again(session, make_page):
+    page = make_page(body="*fresh*\n")
+    revision = page.current_revision
+    revision.html, revision.render_version = "<p>stale</p>", 0
+    assert links_rerender(session, revision)
+    assert revision.html == "<p><em>fresh</em></p>"
+    assert not links_rerender(session, revision)
+
+
+def links_rerender(session, revision):
+    from handbook.services import links
+
+    return links.rerender_stale(session, revision)

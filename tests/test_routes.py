@@ -29,6 +29,7 @@ ROUTES = {
     "editing.new": ("GET", "/new", LOGIN, 200, 200, 200, LOGIN),
     "editing.preview": ("POST", "/preview", LOGIN, 200, 200, 200, LOGIN),
     "editing.rename": ("GET", "/wiki/network-weaving/rename", LOGIN, 403, 200, 200, LOGIN),
+    "editing.remove": ("GET", "/wiki/network-weaving/remove", LOGIN, 403, 200, 200, LOGIN),
     "accounts.register": ("GET", "/register", 200, 302, 302, 302, 200),
     "accounts.login": ("GET", "/login", 200, 200, 200, 200, 200),
     "accounts.password": ("GET", "/me/password", LOGIN, 200, 200, 200, LOGIN),

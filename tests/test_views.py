@@ -296,3 +296,40 @@ def test_audit_log_records_decisions(app, make_page, contributor, librarian, adm
     login(client, admin)
     log = client.get("/admin/log").get_data(as_text=True)
     assert "reject" in log and "Needs a source." in log and "libby" in log
+
+
+def test_unpublished_revisions_are_not_reachable_by_id(app, client, make_page, contributor,
+                                                       make_user, session):
+    page = make_page("Network weaving", BODY)
+    proposal = pages.save_edit(session, contributor, page, body=BODY + "PENDING TEXT\n",
+                               base_revision_id=page.current_revision_id).revision
+    session.commit()
+    stranger = app.test_client()
+    login(stranger, make_user(Role.contributor))
+    author = app.test_client()
+    login(author, contributor)
+    paths = [f"/wiki/network-weaving/revisions/{proposal.id}",
+             f"/wiki/network-weaving/diff?to={proposal.id}",
+             f"/review/{proposal.id}"]
+    for viewer, expected in [(client, [404, 404, 302]), (stranger, [404, 404, 403]),
+                             (author, [200, 200, 403])]:
+        assert [viewer.get(path).status_code for path in paths] == expected
+
+
+def test_stale_rendering_is_refreshed_on_view(app, client, make_page, session):
+    page = make_page("Network weaving", "*fresh*\n")
+    page.current_revision.html, page.current_revision.render_version = "<p>stale</p>", 0
+    session.commit()
+    response = client.get("/wiki/network-weaving", follow_redirects=True)
+    assert "<em>fresh</em>" in response.get_data(as_text=True)
+
+
+def test_remove_through_the_form(app, client, make_page, librarian):
+    make_page("Network weaving", BODY)
+    browser = app.test_client()
+    login(browser, librarian)
+    refused = post(browser, "/wiki/network-weaving/remove", {"reason": ""})
+    assert refused.status_code == 400 and "Say why" in refused.get_data(as_text=True)
+    removed = post(browser, "/wiki/network-weaving/remove", {"reason": "Duplicate"})
+    assert removed.status_code == 302
+    assert client.get("/wiki/network-weaving").status_code == 404

@@ -237,3 +237,29 @@ def _check_slug_free(session, slug, page):
     redirect = session.get(Redirect, slug)
     if redirect is not None and redirect.page_id != page.id:
         raise InvalidInput(f"The address /wiki/{slug} redirects to another page.", "title")
+
+
+def remove(session, user, page, reason):
+    """Take a page out of the handbook; its history stays and re-creating it continues it."""
+    permissions.require(permissions.may_remove(user))
+    reason = clean_summary(reason, field="reason")
+    if not reason:
+        raise InvalidInput("Say why the page is removed.", "reason")
+    current = page.current_revision_id
+    if current is None:
+        raise NotFound("Only published pages can be removed.")
+    swapped = session.execute(
+        update(Page).where(Page.id == page.id, Page.current_revision_id == current)
+        .values(current_revision_id=None).execution_options(synchronize_session=False)
+    )
+    if swapped.rowcount != 1:
+        raise EditConflict(page.current_revision, [])
+    set_committed_value(page, "current_revision_id", None)
+    set_committed_value(page, "current_revision", None)
+    links.replace_links(session, page, set())
+    redirects = session.scalars(select(Redirect.old_slug).where(Redirect.page_id == page.id)).all()
+    session.flush()
+    links.refresh_linking_pages(session, {page.slug, *redirects})
+    audit.bump_generation(session)
+    audit.record(session, user, "remove", page=page, revision=session.get(Revision, current),
+                 detail=reason)

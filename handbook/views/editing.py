@@ -13,6 +13,7 @@ from handbook import permissions
 from handbook.forms import ActionForm
 from handbook.forms import EditForm
 from handbook.forms import NewPageForm
+from handbook.forms import RejectForm
 from handbook.forms import RenameForm
 from handbook.render_budget import RenderRefused
 from handbook.services import links
@@ -179,6 +180,25 @@ def rename(slug):
         return render_template("rename.html", page=page, form=form, error=str(invalid)), 400
     flash(f"Renamed. The old address /wiki/{slug} now redirects here.", "success")
     return to_page(page.slug)
+
+
+@blueprint.route("/wiki/<slug>/remove", methods=["GET", "POST"])
+@allowed(permissions.may_remove)
+def remove(slug):
+    session = db.get_session()
+    page = _page(session, slug)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        return render_template("remove.html", page=page, form=form), 400 if request.method == "POST" else 200
+    try:
+        check_encoding()
+        pages.remove(session, current_user, page, form.reason.data)
+        session.commit()
+    except (InvalidInput, EditConflict) as invalid:
+        session.rollback()
+        return render_template("remove.html", page=page, form=form, error=str(invalid)), 400
+    flash(f"“{page.title}” was removed. Its history is kept; creating a page with the same title continues it.", "info")
+    return redirect(url_for("reading.section", slug=page.section.slug))
 
 
 @blueprint.post("/wiki/<slug>/move")
