@@ -15,6 +15,8 @@ from handbook import schema
 from handbook.models import Page
 from handbook.models import Revision
 from handbook.models import Role
+from handbook.search import check as search_check
+from handbook.search import integration
 from handbook.services import accounts
 from handbook.services import links
 from handbook.services import reading
@@ -39,8 +41,11 @@ def initialise(app):
     schema.upgrade(app.extensions["handbook_engine"])
     with app_session(app) as session:
         if session.scalar(select(func.count(Page.id))):
-            return 0
-        return content_io.import_dir(session, paths.content_dir())
+            imported = 0
+        else:
+            imported = content_io.import_dir(session, paths.content_dir())
+    integration.pay_debts(app)
+    return imported
 
 
 @click.group(help="The Systems Convenor handbook: a moderated, versioned markdown wiki.")
@@ -128,6 +133,7 @@ def import_command(folder):
             changed = content_io.import_dir(session, folder)
     except (content_io.ContentError, ServiceError) as error:
         raise click.ClickException(str(error)) from None
+    integration.pay_debts(app)
     click.echo(f"Imported {changed} new or changed pages.")
 
 
@@ -147,3 +153,29 @@ def rerender():
         revisions = session.scalars(select(Revision)).all()
         count = sum(links.rerender_stale(session, revision) for revision in revisions)
     click.echo(f"Rendered {count} revisions again.")
+
+
+@main.command(help="Rebuild the search index from the database (shows progress).")
+def reindex():
+    app = create_app()
+    backend = app.extensions["handbook_search"]
+    with app_session(app) as session:
+        total = session.scalar(select(func.count(Page.id)).where(Page.current_revision_id.is_not(None)))
+        with click.progressbar(length=total, label="Indexing pages") as bar:
+            count = search_check.rebuild(session, backend, bar.update)
+    click.echo(f"Indexed {count} published pages ({backend.name}).")
+
+
+@main.command("search-check", help="Report pages missing from or stale in the search index; exit 1 if any.")
+def search_check_command():
+    app = create_app()
+    with app_session(app) as session:
+        report = search_check.compare(session, app.extensions["handbook_search"])
+    for label, slugs in [("missing", report.missing), ("stale", report.stale), ("extra", report.extra)]:
+        for slug in slugs:
+            click.echo(f"{label}\t{slug}")
+    if not report.clean:
+        raise click.ClickException(
+            f"{len(report.missing)} missing, {len(report.stale)} stale, {len(report.extra)} extra;"
+            " run `handbook reindex`.")
+    click.echo("The search index matches the published handbook.")

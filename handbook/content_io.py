@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from handbook.models import Page
 from handbook.models import Section
+from handbook.search import outbox
 from handbook.services import accounts
 from handbook.services import links
 from handbook.services import pages
@@ -82,9 +83,12 @@ def _import_page(session, system, section, path):
     if page is None:
         page = Page(slug=path.stem, title=title, section=section, tags=[])
         session.add(page)
+    tags = [str(tag) for tag in meta.get("tags") or []]
+    if page.id is not None and (page.section_id != section.id or page.tags != tags):
+        outbox.owe(session, [page.id])
     page.section = section
     page.position = int(meta.get("order", 0))
-    page.tags = [str(tag) for tag in meta.get("tags") or []]
+    page.tags = tags
     page.summary = str(meta.get("summary", ""))
     session.flush()
     current = page.current_revision

@@ -243,3 +243,15 @@ class SiteState(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     generation: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SearchOutbox(Base):
+    """What the search index owes: written in the transaction that changed a page."""
+
+    __tablename__ = "search_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(Integer, index=True)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: set once the index has committed this page's current state
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)

@@ -19,6 +19,7 @@ from handbook.models import utcnow
 from handbook.render_budget import RenderRefused
 from handbook.rendering import link_targets
 from handbook.rendering import slugify
+from handbook.search import outbox
 from handbook.services import audit
 from handbook.services import links
 from handbook.services.errors import EditConflict
@@ -162,6 +163,7 @@ def publish(session, page, revision, *, expected, reviewer):
     revision.reviewer_id = reviewer.id
     revision.reviewed_at = revision.published_at
     links.replace_links(session, page, link_targets(revision.body))
+    outbox.owe(session, [page.id])
     session.flush()
     if first_publication:
         links.refresh_linking_pages(session, {page.slug})
@@ -222,6 +224,7 @@ def rename(session, user, page, *, title, section_id):
         session.add(revision)
         session.flush()
         publish(session, page, revision, expected=current.id, reviewer=user)
+    outbox.owe(session, [page.id])
     session.flush()
     links.refresh_linking_pages(session, {old_slug, new_slug})
     audit.bump_generation(session)
@@ -257,6 +260,7 @@ def remove(session, user, page, reason):
     set_committed_value(page, "current_revision_id", None)
     set_committed_value(page, "current_revision", None)
     links.replace_links(session, page, set())
+    outbox.owe(session, [page.id])
     redirects = session.scalars(select(Redirect.old_slug).where(Redirect.page_id == page.id)).all()
     session.flush()
     links.refresh_linking_pages(session, {page.slug, *redirects})

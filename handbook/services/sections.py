@@ -8,6 +8,7 @@ from handbook.models import Page
 from handbook.models import Section
 from handbook.render_budget import RenderRefused
 from handbook.rendering import slugify
+from handbook.search import outbox
 from handbook.services import audit
 from handbook.services import links
 from handbook.services.errors import InvalidInput
@@ -56,7 +57,10 @@ def create_section(session, user, *, title, summary="", introduction=""):
 def update_section(session, user, section, *, title, summary="", introduction=""):
     """Rename a section and rewrite its summary and introduction (its address stays)."""
     permissions.require(permissions.may_manage_sections(user))
-    section.title = clean_title(title)
+    title = clean_title(title)
+    if title != section.title:
+        outbox.owe(session, [page.id for page in section.pages])
+    section.title = title
     section.summary = clean_summary(summary, 500)
     section.introduction, section.introduction_html = _render_introduction(session, introduction)
     audit.record(session, user, "section", detail=f"edited {section.title}")

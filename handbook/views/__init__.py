@@ -15,11 +15,12 @@ from handbook.views import editing
 from handbook.views import proposals
 from handbook.views import reading
 from handbook.views import review
+from handbook.views import search
 from handbook.views import structure
 
 BLUEPRINTS = [
     reading.blueprint, editing.blueprint, accounts.blueprint, proposals.blueprint,
-    review.blueprint, structure.blueprint, admin.blueprint,
+    review.blueprint, structure.blueprint, admin.blueprint, search.blueprint,
 ]
 
 

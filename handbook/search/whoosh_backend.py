@@ -1,0 +1,184 @@
+"""The embedded search backend: a Whoosh index in the instance folder."""
+
+import os
+import shutil
+
+from whoosh import index
+from whoosh import query as wq
+from whoosh import sorting
+from whoosh.analysis import StemmingAnalyzer
+from whoosh.fields import ID
+from whoosh.fields import KEYWORD
+from whoosh.fields import STORED
+from whoosh.fields import TEXT
+from whoosh.fields import Schema
+from whoosh.index import LockError
+from whoosh.scoring import BM25F
+
+from handbook.search.backend import RawResults
+
+ANALYZER = StemmingAnalyzer(stoplist=None)
+#: Only public fields of published pages; queries are built by us, never parsed by Whoosh.
+SCHEMA = Schema(
+    page_id=ID(stored=True, unique=True),
+    slug=STORED,
+    revision_id=STORED,
+    #: titles weigh most, then headings, then the body
+    title=TEXT(analyzer=ANALYZER, field_boost=4.0, spelling=True),
+    headings=TEXT(analyzer=ANALYZER, field_boost=2.0),
+    body=TEXT(analyzer=ANALYZER, spelling=True),
+    section_slug=ID(),
+    section_title=TEXT(analyzer=ANALYZER),
+    #: comma-separated, lower-cased, so "systems convening" is one tag
+    tags=KEYWORD(commas=True, lowercase=True),
+)
+TEXT_FIELDS = ("title", "headings", "body")
+
+
+def stems(text):
+    return [token.text for token in ANALYZER(text)]
+
+
+class WhooshBackend:
+    """Search and update a Whoosh index; one writer at a time, enforced by Whoosh's lock."""
+
+    name = "whoosh"
+
+    def __init__(self, folder):
+        self.folder = folder
+        self._index = None
+
+    def _open(self):
+        if self._index is None:
+            os.makedirs(self.folder, exist_ok=True)
+            if index.exists_in(self.folder):
+                self._index = index.open_dir(self.folder)
+            else:
+                self._index = index.create_in(self.folder, SCHEMA)
+        return self._index
+
+    def apply(self, session, documents, removed_page_ids):
+        """Index `documents` and drop `removed_page_ids`; False if another writer has the lock."""
+        try:
+            writer = self._open().writer(timeout=0)
+        except LockError:
+            return False
+        try:
+            for page_id in removed_page_ids:
+                writer.delete_by_term("page_id", str(page_id))
+            for document in documents:
+                writer.update_document(**_fields(document))
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        return True
+
+    def rebuild(self, session, documents, progress=None):
+        """Build a fresh index beside the old one, then swap it in."""
+        fresh = self.folder + ".rebuild"
+        shutil.rmtree(fresh, ignore_errors=True)
+        os.makedirs(fresh)
+        writer = index.create_in(fresh, SCHEMA).writer(limitmb=256, procs=1)
+        count = 0
+        for document in documents:
+            writer.add_document(**_fields(document))
+            count += 1
+            if progress:
+                progress(1)
+        writer.commit()
+        self._index = None
+        old = self.folder + ".old"
+        shutil.rmtree(old, ignore_errors=True)
+        if os.path.exists(self.folder):
+            os.rename(self.folder, old)
+        os.rename(fresh, self.folder)
+        shutil.rmtree(old, ignore_errors=True)
+        return count
+
+    def indexed_versions(self, session):
+        """{slug: revision id} of every indexed page."""
+        with self._open().searcher() as searcher:
+            return {fields["slug"]: fields["revision_id"] for fields in searcher.all_stored_fields()}
+
+    def search(self, session, parsed, *, section=None, tag=None, offset=0, limit=20):
+        """Hits (slug, revision id) for a parsed query, with the total and section/tag facets."""
+        compiled = _compile(parsed)
+        if compiled is None:
+            return RawResults(0, [], {}, {})
+        with self._open().searcher(weighting=BM25F()) as searcher:
+            facets = {"section": sorting.FieldFacet("section_slug"),
+                      "tag": sorting.FieldFacet("tags", allow_overlap=True)}
+            overall = searcher.search(compiled, limit=1, groupedby=facets)
+            sections = {key: len(ids) for key, ids in overall.groups("section").items() if key}
+            tags = {key: len(ids) for key, ids in overall.groups("tag").items() if key}
+            filters = []
+            if section:
+                filters.append(wq.Term("section_slug", section))
+            if tag:
+                filters.append(wq.Term("tags", tag.lower()))
+            found = searcher.search(compiled, limit=offset + limit,
+                                    filter=wq.And(filters) if filters else None)
+            hits = [(hit["slug"], hit["revision_id"]) for hit in found[offset:offset + limit]]
+            return RawResults(len(found), hits, sections, tags)
+
+    def corrections(self, session, words):
+        """{word: better spelling} for words the index does not know."""
+        better = {}
+        with self._open().searcher() as searcher:
+            corrector = searcher.corrector("body")
+            for word in words:
+                if any(searcher.doc_frequency(name, stem) for name in TEXT_FIELDS
+                       for stem in stems(word)):
+                    continue
+                suggestions = corrector.suggest(word.lower(), limit=1)
+                if suggestions:
+                    better[word] = suggestions[0]
+        return better
+
+
+def _fields(document):
+    return {
+        "page_id": str(document.page_id), "slug": document.slug,
+        "revision_id": document.revision_id, "title": document.title,
+        "headings": document.headings, "body": document.body,
+        "section_slug": document.section_slug, "section_title": document.section_title,
+        "tags": ",".join(tag.lower() for tag in document.tags),
+    }
+
+
+def _compile(parsed):
+    """A Whoosh query from our parsed query, or None when nothing can match."""
+    positive = [_clause(clause) for clause in parsed.positive]
+    positive = [clause for clause in positive if clause is not None]
+    if not positive:
+        return None
+    compiled = wq.And(positive) if len(positive) > 1 else positive[0]
+    negative = [_clause(clause) for clause in parsed.clauses if clause.negated]
+    negative = [clause for clause in negative if clause is not None]
+    if negative:
+        compiled = wq.AndNot(compiled, wq.Or(negative))
+    return compiled
+
+
+def _clause(clause):
+    atoms = [_atom(atom) for atom in clause.atoms]
+    atoms = [atom for atom in atoms if atom is not None]
+    if not atoms:
+        return None
+    return wq.Or(atoms) if len(atoms) > 1 else atoms[0]
+
+
+def _atom(atom):
+    if atom.field == "tag":
+        return wq.Term("tags", atom.text.lower())
+    names = {"title": ("title",), "section": ("section_title",)}.get(atom.field, TEXT_FIELDS)
+    if atom.kind == "prefix":
+        candidates = {atom.text.lower(), *stems(atom.text)}
+        return wq.Or([wq.Prefix(name, text) for name in names for text in candidates])
+    words = stems(atom.text)
+    if not words:
+        return None
+    if len(words) == 1:
+        return wq.Or([wq.Term(name, words[0]) for name in names])
+    return wq.Or([wq.Phrase(name, words) for name in names])
