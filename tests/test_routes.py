@@ -25,6 +25,8 @@ ROUTES = {
     "reading.recent": ("GET", "/recent", 200, 200, 200, 200, 200),
     "reading.recent_feed": ("GET", "/recent.atom", 200, 200, 200, 200, 200),
     "reading.person": ("GET", "/users/libby", 200, 200, 200, 200, 200),
+    "search.results": ("GET", "/search?q=weaving", 200, 200, 200, 200, 200),
+    "search.api": ("GET", "/api/v1/search?q=weaving", 200, 200, 200, 200, 200),
     "editing.edit": ("GET", "/wiki/network-weaving/edit", LOGIN, 200, 200, 200, LOGIN),
     "editing.new": ("GET", "/new", LOGIN, 200, 200, 200, LOGIN),
     "editing.preview": ("POST", "/preview", LOGIN, 200, 200, 200, LOGIN),
