@@ -215,9 +215,9 @@ class QueueItem:
     stale: bool
 
 
-def review_queue(session):
-    """Pending proposals, oldest first, with the size of each change."""
-    pending = session.scalars(
+def review_queue(session, text=""):
+    """Pending proposals, oldest first, with the size of each change; `text` narrows them."""
+    query = (
         select(Revision)
         .options(
             joinedload(Revision.page).joinedload(Page.current_revision),
@@ -226,7 +226,11 @@ def review_queue(session):
         )
         .where(Revision.status == RevisionStatus.pending)
         .order_by(Revision.created_at, Revision.id)
-    ).all()
+    )
+    for word in text.split()[:10]:
+        query = query.where(or_(*(column.icontains(word, autoescape=True) for column in (
+            Revision.body, Revision.summary, Revision.title))))
+    pending = session.scalars(query).all()
     items = []
     for revision in pending:
         base = revision.base_revision.body if revision.base_revision else ""

@@ -3,6 +3,7 @@
 from flask import Blueprint
 from flask import flash
 from flask import redirect
+from flask import request
 from flask import render_template
 from flask import url_for
 from flask_login import current_user
@@ -12,6 +13,8 @@ from handbook import permissions
 from handbook.diffing import line_diff
 from handbook.forms import ActionForm
 from handbook.forms import RejectForm
+from handbook.search.query import MAX_QUERY_CHARS
+from handbook.search.query import clean
 from handbook.services import moderation
 from handbook.services import reading
 from handbook.services.errors import EditConflict
@@ -27,7 +30,9 @@ blueprint = Blueprint("review", __name__)
 @blueprint.get("/review")
 @allowed(permissions.may_review)
 def queue():
-    return render_template("review_queue.html", items=reading.review_queue(db.get_session()))
+    text = clean(request.args.get("q", ""))[:MAX_QUERY_CHARS]
+    return render_template("review_queue.html", items=reading.review_queue(db.get_session(), text),
+                           query=text)
 
 
 def _show(proposal, status=200, **extra):
