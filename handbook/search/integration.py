@@ -17,6 +17,8 @@ def make_backend(config, instance_path):
     if choice == "postgres":
         from handbook.search.postgres_backend import PostgresBackend
 
+        if not config["DATABASE_URL"].startswith("postgresql"):
+            raise ValueError("HANDBOOK_SEARCH=postgres needs a PostgreSQL HANDBOOK_DATABASE_URL")
         return PostgresBackend()
     if choice != "whoosh":
         raise ValueError(f"HANDBOOK_SEARCH must be whoosh or postgres, not {choice!r}")

@@ -2,6 +2,8 @@
 
 import os
 import shutil
+import threading
+from contextlib import contextmanager
 
 from whoosh import index
 from whoosh import query as wq
@@ -47,6 +49,8 @@ class WhooshBackend:
     def __init__(self, folder):
         self.folder = folder
         self._index = None
+        self._searcher = None
+        self._lock = threading.Lock()
 
     def _open(self):
         if self._index is None:
@@ -56,6 +60,16 @@ class WhooshBackend:
             else:
                 self._index = index.create_in(self.folder, SCHEMA)
         return self._index
+
+    @contextmanager
+    def _reading(self):
+        """A searcher kept open between queries and refreshed when the index changed."""
+        with self._lock:
+            if self._searcher is None:
+                self._searcher = self._open().searcher(weighting=BM25F())
+            else:
+                self._searcher = self._searcher.refresh()
+            yield self._searcher
 
     def apply(self, session, documents, removed_page_ids):
         """Index `documents` and drop `removed_page_ids`; False if another writer has the lock."""
@@ -88,6 +102,10 @@ class WhooshBackend:
                 progress(1)
         writer.commit()
         self._index = None
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None
         old = self.folder + ".old"
         shutil.rmtree(old, ignore_errors=True)
         if os.path.exists(self.folder):
@@ -98,7 +116,7 @@ class WhooshBackend:
 
     def indexed_versions(self, session):
         """{slug: revision id} of every indexed page."""
-        with self._open().searcher() as searcher:
+        with self._reading() as searcher:
             return {fields["slug"]: fields["revision_id"] for fields in searcher.all_stored_fields()}
 
     def search(self, session, parsed, *, section=None, tag=None, offset=0, limit=20):
@@ -106,7 +124,7 @@ class WhooshBackend:
         compiled = _compile(parsed)
         if compiled is None:
             return RawResults(0, [], {}, {})
-        with self._open().searcher(weighting=BM25F()) as searcher:
+        with self._reading() as searcher:
             facets = {"section": sorting.FieldFacet("section_slug"),
                       "tag": sorting.FieldFacet("tags", allow_overlap=True)}
             overall = searcher.search(compiled, limit=1, groupedby=facets)
@@ -125,7 +143,7 @@ class WhooshBackend:
     def corrections(self, session, words):
         """{word: better spelling} for words the index does not know."""
         better = {}
-        with self._open().searcher() as searcher:
+        with self._reading() as searcher:
             corrector = searcher.corrector("body")
             for word in words:
                 if any(searcher.doc_frequency(name, stem) for name in TEXT_FIELDS
