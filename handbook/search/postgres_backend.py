@@ -1,0 +1,244 @@
+"""The PostgreSQL backend: the search_documents table (migration 0002) and its tsvector column.
+
+User text only ever reaches SQL as bind parameters: each atom of our parsed query becomes a
+tsquery built by plainto_tsquery / phraseto_tsquery / to_tsquery, combined with || && !!.
+"""
+
+import difflib
+import time
+from functools import reduce
+
+from sqlalchemy import Boolean
+from sqlalchemy import Column
+from sqlalchemy import DateTime
+from sqlalchemy import Integer
+from sqlalchemy import MetaData
+from sqlalchemy import String
+from sqlalchemy import Table
+from sqlalchemy import Text
+from sqlalchemy import and_
+from sqlalchemy import delete
+from sqlalchemy import exists
+from sqlalchemy import func
+from sqlalchemy import literal
+from sqlalchemy import not_
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.sql.expression import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
+
+from handbook.search.backend import RawResults
+
+#: The key of the advisory lock that lets one writer at a time pay the outbox ("hbsearch").
+LOCK_KEY = 0x6862736561726368
+BATCH = 500
+VOCABULARY_SECONDS = 300
+CONFIG = "english"
+
+#: Created by migration 0002, not by the models: it exists on PostgreSQL only.
+DOCS = Table(
+    "search_documents", MetaData(),
+    Column("page_id", Integer, primary_key=True),
+    Column("slug", String(120)),
+    Column("title", Text),
+    Column("section_slug", String(120)),
+    Column("section_title", Text),
+    Column("tags", ARRAY(Text)),
+    Column("headings", Text),
+    Column("body", Text),
+    Column("revision_id", Integer),
+    Column("published_at", DateTime(timezone=True)),
+    #: generated: title weighs A, headings B, body C
+    Column("document", TSVECTOR),
+)
+#: A constant query for ts_stat (it takes SQL text): every word of titles and bodies, unstemmed.
+VOCABULARY_SQL = "SELECT to_tsvector('simple', title || ' ' || body) FROM search_documents"
+
+
+class PostgresBackend:
+    """Search the search_documents table with PostgreSQL's full-text search.
+
+    Unlike Whoosh, PostgreSQL has no spelling corrector: suggestions come from difflib over
+    the indexed words (cached for a few minutes), and English stopwords are not indexed at all.
+    """
+
+    name = "postgres"
+
+    def __init__(self):
+        self._vocabulary = None
+        self._vocabulary_at = 0.0
+
+    def apply(self, session, documents, removed_page_ids):
+        """Upsert `documents` and delete `removed_page_ids`; False if another writer holds the lock."""
+        if not session.scalar(select(func.pg_try_advisory_xact_lock(LOCK_KEY))):
+            return False
+        if removed_page_ids:
+            session.execute(delete(DOCS).where(DOCS.c.page_id.in_(list(removed_page_ids))))
+        if documents:
+            statement = insert(DOCS).values([_row(document) for document in documents])
+            columns = {name: statement.excluded[name] for name in _row(documents[0]) if name != "page_id"}
+            session.execute(statement.on_conflict_do_update(index_elements=["page_id"], set_=columns))
+        if documents or removed_page_ids:
+            self._vocabulary = None
+        return True
+
+    def rebuild(self, session, documents, progress=None):
+        """Replace every row in the caller's transaction (readers see the old rows until it commits)."""
+        session.execute(select(func.pg_advisory_xact_lock(LOCK_KEY)))
+        session.execute(delete(DOCS))
+        count, batch = 0, []
+        for document in documents:
+            batch.append(_row(document))
+            count += 1
+            if progress:
+                progress(1)
+            if len(batch) >= BATCH:
+                session.execute(insert(DOCS).values(batch))
+                batch = []
+        if batch:
+            session.execute(insert(DOCS).values(batch))
+        self._vocabulary = None
+        return count
+
+    def indexed_versions(self, session):
+        """{slug: revision id} of every indexed page."""
+        return dict(session.execute(select(DOCS.c.slug, DOCS.c.revision_id)).all())
+
+    def search(self, session, parsed, *, section=None, tag=None, offset=0, limit=20):
+        """Hits (slug, revision id) for a parsed query, with the total and section/tag facets."""
+        matched, ranking = _compile(parsed)
+        if matched is None:
+            return RawResults(0, [], {}, {})
+        sections = dict(session.execute(
+            select(DOCS.c.section_slug, func.count()).where(matched).group_by(DOCS.c.section_slug)
+        ).all())
+        tagged = select(func.unnest(DOCS.c.tags).label("tag")).where(matched).subquery()
+        tags = dict(session.execute(
+            select(tagged.c.tag, func.count()).group_by(tagged.c.tag)
+        ).all())
+        filtered = [matched]
+        if section:
+            filtered.append(DOCS.c.section_slug == section)
+        if tag:
+            filtered.append(DOCS.c.tags.any(tag.lower()))
+        total = session.scalar(select(func.count()).select_from(DOCS).where(*filtered))
+        rank = func.ts_rank(DOCS.c.document, ranking) if ranking is not None else literal(0)
+        hits = session.execute(
+            select(DOCS.c.slug, DOCS.c.revision_id).where(*filtered)
+            .order_by(rank.desc(), DOCS.c.title, DOCS.c.slug).offset(offset).limit(limit)
+        ).all()
+        return RawResults(total, [tuple(hit) for hit in hits], sections,
+                          {key: count for key, count in tags.items() if key})
+
+    def corrections(self, session, words):
+        """{word: better spelling} for words that match no indexed page."""
+        better = {}
+        for word in words:
+            query = func.plainto_tsquery(CONFIG, word)
+            known = select(or_(func.numnode(query) == 0,  # a stopword: not a misspelling
+                               exists().where(DOCS.c.document.op("@@")(query))))
+            if session.scalar(known):
+                continue
+            close = difflib.get_close_matches(word.lower(), self._words(session), n=1, cutoff=0.75)
+            if close and close[0] != word.lower():
+                better[word] = close[0]
+        return better
+
+    def _words(self, session):
+        """The indexed vocabulary, refreshed after changes here or every few minutes."""
+        if self._vocabulary is None or time.monotonic() - self._vocabulary_at > VOCABULARY_SECONDS:
+            self._vocabulary = session.scalars(
+                select(func.ts_stat(VOCABULARY_SQL).table_valued("word").c.word)
+            ).all()
+            self._vocabulary_at = time.monotonic()
+        return self._vocabulary
+
+
+def _row(document):
+    return {
+        "page_id": document.page_id, "slug": document.slug, "title": document.title,
+        "section_slug": document.section_slug, "section_title": document.section_title,
+        "tags": [tag.lower() for tag in document.tags], "headings": document.headings,
+        "body": document.body, "revision_id": document.revision_id,
+        "published_at": document.published_at,
+    }
+
+
+def _compile(parsed):
+    """(WHERE condition, tsquery to rank by) for our parsed query, or (None, None).
+
+    Clauses of plain text atoms become one tsquery: OR within a clause (||), clauses joined
+    with &&, exclusions with !!. Stopwords: PostgreSQL's english configuration drops them from
+    documents and queries alike, and && / !! ignore an empty tsquery, so a stopword in a query
+    is simply left out ("the network" finds "network"); a query of nothing but stopwords is
+    empty and matches nothing. Whoosh indexes stopwords, so there they must appear (they
+    nearly always do). Clauses with field atoms (title:, section:, tag:) become SQL conditions.
+    """
+    if parsed.is_empty:
+        return None, None
+    plain = [clause for clause in parsed.clauses if not _has_fields(clause)]
+    fielded = [clause for clause in parsed.clauses if _has_fields(clause)]
+    positive = [_any(clause.atoms) for clause in plain if not clause.negated]
+    negative = [_any(clause.atoms) for clause in plain if clause.negated]
+    conditions = []
+    if positive:
+        query = reduce(_and, positive + [_not(excluded) for excluded in negative])
+        conditions.append(_matches(DOCS.c.document, query))
+    elif negative:
+        conditions.append(not_(_matches(DOCS.c.document, reduce(_or, negative))))
+    for clause in fielded:
+        condition = or_(*(_atom_condition(atom) for atom in clause.atoms))
+        conditions.append(not_(condition) if clause.negated else condition)
+    ranked = [_tsquery(atom) for clause in parsed.positive for atom in clause.atoms
+              if atom.field in (None, "title")]
+    return and_(*conditions), reduce(_or, ranked) if ranked else None
+
+
+def _tsquery(atom):
+    """A tsquery for one atom, from bind parameters only."""
+    if atom.kind == "prefix":
+        # quote_literal makes the word one quoted lexeme (apostrophes doubled), whatever it holds;
+        # both the stemmed and the unstemmed prefix, as Whoosh does ("the*" finds "theory")
+        lexeme = func.quote_literal(atom.text.lower()).concat(":*")
+        return _or(func.to_tsquery(CONFIG, lexeme), func.to_tsquery("simple", lexeme))
+    if atom.kind == "phrase":
+        return func.phraseto_tsquery(CONFIG, atom.text)
+    return func.plainto_tsquery(CONFIG, atom.text)
+
+
+def _atom_condition(atom):
+    if atom.field == "tag":
+        return DOCS.c.tags.any(atom.text.lower())
+    if atom.field == "title":
+        return _matches(func.to_tsvector(CONFIG, DOCS.c.title), _tsquery(atom))
+    if atom.field == "section":
+        return _matches(func.to_tsvector(CONFIG, DOCS.c.section_title), _tsquery(atom))
+    return _matches(DOCS.c.document, _tsquery(atom))
+
+
+def _has_fields(clause):
+    return any(atom.field is not None for atom in clause.atoms)
+
+
+def _any(atoms):
+    return reduce(_or, [_tsquery(atom) for atom in atoms])
+
+
+def _matches(vector, query):
+    return vector.op("@@", return_type=Boolean)(query)
+
+
+def _and(left, right):
+    return left.op("&&", return_type=TSQUERY)(right)
+
+
+def _or(left, right):
+    return left.op("||", return_type=TSQUERY)(right)
+
+
+def _not(query):
+    return UnaryExpression(query, operator=custom_op("!!"), type_=TSQUERY)
