@@ -25,7 +25,7 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get("HANDBOOK_TEST_DATABASE_URL", "")
 
 
-def _backends():
+def backends():
     backends = ["sqlite"]
     if POSTGRES_URL or IN_CI:
         backends.append("postgresql")
@@ -64,23 +64,28 @@ def postgres_database():
 
 def _empty_postgres(url):
     engine = create_engine(url)
-    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    tables = ", ".join([table.name for table in Base.metadata.sorted_tables] + ["search_documents"])
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         connection.execute(text("INSERT INTO site_state (id, generation) VALUES (1, 1)"))
     engine.dispose()
 
 
-@pytest.fixture(params=_backends())
-def database_url(request, tmp_path):
-    """A fresh, migrated database for one test."""
-    if request.param == "sqlite":
+def fresh_database(request, kind, tmp_path):
+    """A fresh, migrated database of `kind` ("sqlite" or "postgresql") for one test."""
+    if kind == "sqlite":
         path = tmp_path / "handbook.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
     url = request.getfixturevalue("postgres_database")
     _empty_postgres(url)
     return url
+
+
+@pytest.fixture(params=backends())
+def database_url(request, tmp_path):
+    """A fresh, migrated database for one test, on each configured backend."""
+    return fresh_database(request, request.param, tmp_path)
 
 
 @pytest.fixture

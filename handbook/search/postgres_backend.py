@@ -17,6 +17,7 @@ from sqlalchemy import String
 from sqlalchemy import Table
 from sqlalchemy import Text
 from sqlalchemy import and_
+from sqlalchemy import any_
 from sqlalchemy import delete
 from sqlalchemy import exists
 from sqlalchemy import func
@@ -73,21 +74,24 @@ class PostgresBackend:
         self._vocabulary_at = 0.0
 
     def apply(self, session, documents, removed_page_ids):
-        """Upsert `documents` and delete `removed_page_ids`; False if another writer holds the lock."""
+        """Upsert `documents`, delete `removed_page_ids`; False if another writer holds the lock."""
         if not session.scalar(select(func.pg_try_advisory_xact_lock(LOCK_KEY))):
             return False
         if removed_page_ids:
             session.execute(delete(DOCS).where(DOCS.c.page_id.in_(list(removed_page_ids))))
         if documents:
             statement = insert(DOCS).values([_row(document) for document in documents])
-            columns = {name: statement.excluded[name] for name in _row(documents[0]) if name != "page_id"}
-            session.execute(statement.on_conflict_do_update(index_elements=["page_id"], set_=columns))
+            columns = {name: statement.excluded[name] for name in _row(documents[0])}
+            del columns["page_id"]
+            session.execute(
+                statement.on_conflict_do_update(index_elements=["page_id"], set_=columns)
+            )
         if documents or removed_page_ids:
             self._vocabulary = None
         return True
 
     def rebuild(self, session, documents, progress=None):
-        """Replace every row in the caller's transaction (readers see the old rows until it commits)."""
+        """Replace every row in the caller's transaction; readers see the old rows until commit."""
         session.execute(select(func.pg_advisory_xact_lock(LOCK_KEY)))
         session.execute(delete(DOCS))
         count, batch = 0, []
@@ -124,12 +128,13 @@ class PostgresBackend:
         if section:
             filtered.append(DOCS.c.section_slug == section)
         if tag:
-            filtered.append(DOCS.c.tags.any(tag.lower()))
+            filtered.append(_tagged(tag))
         total = session.scalar(select(func.count()).select_from(DOCS).where(*filtered))
-        rank = func.ts_rank(DOCS.c.document, ranking) if ranking is not None else literal(0)
+        #: ts_rank's default weights {0.1, 0.2, 0.4, 1.0} put title (A) > headings (B) > body (C)
+        order = [func.ts_rank(DOCS.c.document, ranking).desc()] if ranking is not None else []
         hits = session.execute(
             select(DOCS.c.slug, DOCS.c.revision_id).where(*filtered)
-            .order_by(rank.desc(), DOCS.c.title, DOCS.c.slug).offset(offset).limit(limit)
+            .order_by(*order, DOCS.c.title, DOCS.c.slug).offset(offset).limit(limit)
         ).all()
         return RawResults(total, [tuple(hit) for hit in hits], sections,
                           {key: count for key, count in tags.items() if key})
@@ -140,7 +145,7 @@ class PostgresBackend:
         for word in words:
             query = func.plainto_tsquery(CONFIG, word)
             known = select(or_(func.numnode(query) == 0,  # a stopword: not a misspelling
-                               exists().where(DOCS.c.document.op("@@")(query))))
+                               exists().where(_matches(DOCS.c.document, query))))
             if session.scalar(known):
                 continue
             close = difflib.get_close_matches(word.lower(), self._words(session), n=1, cutoff=0.75)
@@ -201,8 +206,9 @@ def _compile(parsed):
 def _tsquery(atom):
     """A tsquery for one atom, from bind parameters only."""
     if atom.kind == "prefix":
-        # quote_literal makes the word one quoted lexeme (apostrophes doubled), whatever it holds;
-        # both the stemmed and the unstemmed prefix, as Whoosh does ("the*" finds "theory")
+        # quote_literal makes the word (one \w+ word, see query.parse) a quoted lexeme, so nothing
+        # in it is read as tsquery syntax ("o'reil" gives 'o':* <-> 'reil':*, no error); both the
+        # stemmed and the unstemmed prefix, as Whoosh does ("the*" finds "theory")
         lexeme = func.quote_literal(atom.text.lower()).concat(":*")
         return _or(func.to_tsquery(CONFIG, lexeme), func.to_tsquery("simple", lexeme))
     if atom.kind == "phrase":
@@ -212,12 +218,16 @@ def _tsquery(atom):
 
 def _atom_condition(atom):
     if atom.field == "tag":
-        return DOCS.c.tags.any(atom.text.lower())
+        return _tagged(atom.text)
     if atom.field == "title":
         return _matches(func.to_tsvector(CONFIG, DOCS.c.title), _tsquery(atom))
     if atom.field == "section":
         return _matches(func.to_tsvector(CONFIG, DOCS.c.section_title), _tsquery(atom))
     return _matches(DOCS.c.document, _tsquery(atom))
+
+
+def _tagged(tag):
+    return literal(tag.lower()) == any_(DOCS.c.tags)
 
 
 def _has_fields(clause):

@@ -547,11 +547,25 @@ def verdicts(results):
     return lines
 
 
+def code_version():
+    """The commit being measured, marked dirty when the working tree has changes."""
+    root = BENCH_DIR.parent.parent
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "handbook",
+                                "templates"], capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return commit + (" (app code modified)" if dirty else "")
+
+
 def main(argv=None):
     args = parse_args(argv)
+    version = code_version()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not on PATH (Debian: apt-get install wrk)")
-    print(f"handbook benchmark: {platform.node()}, {os.cpu_count()} CPUs, Python "
+    print(f"handbook benchmark at {version}: {platform.node()}, {os.cpu_count()} CPUs, Python "
           f"{platform.python_version()}; gunicorn -w {args.workers} (sync); wrk -t{args.threads} "
           f"-c{args.connections} -d{args.duration:g}s x {args.rounds} rounds "
           f"(+{args.warmup:g}s warm-up); hot set {args.hot} pages", flush=True)
@@ -582,6 +596,7 @@ def main(argv=None):
         args.json.write_text(json.dumps({
             "settings": {key: (str(value) if isinstance(value, Path) else value)
                          for key, value in vars(args).items()},
+            "code": version,
             "machine": {"node": platform.node(), "cpus": os.cpu_count(),
                         "python": platform.python_version()},
             "results": results,
