@@ -1,10 +1,12 @@
-"""Sessions (flask-login), CSRF (flask-wtf) and login rate limits (flask-limiter)."""
+"""Sessions (flask-login), CSRF (flask-wtf) and login rate limits (limits)."""
 
 from urllib.parse import urlsplit
 
+from flask import current_app
 from flask import request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from limits import parse
+from limits import storage
+from limits import strategies
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import select
@@ -17,7 +19,6 @@ login_manager.login_view = "accounts.login"
 login_manager.login_message = "Log in to continue."
 login_manager.login_message_category = "info"
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 @login_manager.user_loader
@@ -34,9 +35,26 @@ def load_user(identity):
     return user
 
 
-def login_account_key():
-    """Rate-limit key for the account named in a login form."""
-    return "account:" + request.form.get("name", "").strip().lower()[:40]
+class LoginThrottle:
+    """Login attempts counted per account and per address (in memory, or Redis when shared)."""
+
+    def __init__(self, storage_uri):
+        self.limiter = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_uri))
+
+    def allow(self, limit):
+        """Count this attempt; False once the account or the address has used `limit`."""
+        allowance = parse(limit)
+        keys = [f"address:{request.remote_addr}",
+                "account:" + request.form.get("name", "").strip().lower()[:40]]
+        if not all(self.limiter.test(allowance, "login", key) for key in keys):
+            return False
+        for key in keys:
+            self.limiter.hit(allowance, "login", key)
+        return True
+
+
+def throttle():
+    return current_app.extensions["handbook_login_throttle"]
 
 
 def safe_next(target):
@@ -54,5 +72,4 @@ def safe_next(target):
 def init_app(app):
     login_manager.init_app(app)
     csrf.init_app(app)
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
-    limiter.init_app(app)
+    app.extensions["handbook_login_throttle"] = LoginThrottle(app.config["RATELIMIT_STORAGE_URI"])

@@ -30,7 +30,8 @@ DEFAULTS = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "LOGIN_LIMITS": "10 per 15 minutes",
     "WTF_CSRF_TIME_LIMIT": None,
-    "PAGE_CACHE_SIZE": 2048,
+    #: compressed reader pages kept per worker (about 3 KB a page)
+    "PAGE_CACHE_BYTES": 48 * 1024 * 1024,
     "SEARCH": "whoosh",
 }
 

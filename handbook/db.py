@@ -55,7 +55,11 @@ def init_app(app):
 
 def engine():
     """The current app's engine."""
-    return current_app.extensions["handbook_engine"]
+    return engine_for(current_app)
+
+
+def engine_for(app):
+    return app.extensions["handbook_engine"]
 
 
 def get_session():

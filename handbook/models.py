@@ -133,6 +133,7 @@ class Section(Base):
 
 class Page(Base):
     __tablename__ = "pages"
+    __table_args__ = (Index("ix_pages_section_order", "section_id", "position", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     section_id: Mapped[int] = mapped_column(ForeignKey("sections.id"))

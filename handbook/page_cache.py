@@ -1,26 +1,48 @@
-"""Readers' pages kept per worker, valid while the site generation is unchanged."""
+"""Readers' pages kept per worker, valid while the site generation is unchanged.
+
+Every transaction that changes what readers see bumps `site_state.generation`. A reader's GET
+asks for the generation on a connection kept for this purpose (one cheap query, no ORM
+session), and serves the kept page if nothing changed since it was rendered.
+"""
 
 import functools
+import threading
+import zlib
 from collections import OrderedDict
-from threading import Lock
 
 from flask import current_app
 from flask import request
 from flask import session as cookie_session
 from flask_login import current_user
-from sqlalchemy import select
 
 from handbook import db
-from handbook.models import SiteState
+
+GENERATION_SQL = "SELECT generation FROM site_state WHERE id = 1"
 
 
 class PageCache:
-    """A small LRU of rendered HTML keyed by path, tagged with the generation it saw."""
+    """An LRU of compressed HTML keyed by path, bounded in bytes, tagged with its generation."""
 
-    def __init__(self, size):
-        self.size = size
+    def __init__(self, engine, budget_bytes):
+        self.engine = engine
+        self.budget = budget_bytes
+        self.size = 0
         self._entries = OrderedDict()
-        self._lock = Lock()
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    def generation(self):
+        """The current generation, read on this thread's own autocommit connection."""
+        connection = getattr(self._local, "connection", None)
+        if connection is None or connection.closed:
+            connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            self._local.connection = connection
+        try:
+            return connection.exec_driver_sql(GENERATION_SQL).scalar() or 0
+        except Exception:
+            self._local.connection = None
+            connection.invalidate()
+            raise
 
     def get(self, path, generation):
         with self._lock:
@@ -28,19 +50,19 @@ class PageCache:
             if entry is None or entry[0] != generation:
                 return None
             self._entries.move_to_end(path)
-            return entry[1]
+        return zlib.decompress(entry[1]).decode()
 
     def put(self, path, generation, html):
+        packed = zlib.compress(html.encode(), 6)
         with self._lock:
-            self._entries[path] = (generation, html)
-            self._entries.move_to_end(path)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-
-
-def current_generation(session):
-    """The site generation: bumped in every transaction that changes what readers see."""
-    return session.scalar(select(SiteState.generation).where(SiteState.id == 1)) or 0
+            old = self._entries.pop(path, None)
+            if old is not None:
+                self.size -= len(old[1])
+            self._entries[path] = (generation, packed)
+            self.size += len(packed)
+            while self.size > self.budget and self._entries:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self.size -= len(dropped)
 
 
 def for_readers(view):
@@ -51,7 +73,7 @@ def for_readers(view):
         if current_user.is_authenticated or "_flashes" in cookie_session or request.args:
             return view(*args, **kwargs)
         cache = current_app.extensions["handbook_page_cache"]
-        generation = current_generation(db.get_session())
+        generation = cache.generation()
         html = cache.get(request.path, generation)
         if html is not None:
             return html
@@ -64,4 +86,6 @@ def for_readers(view):
 
 
 def init_app(app):
-    app.extensions["handbook_page_cache"] = PageCache(app.config["PAGE_CACHE_SIZE"])
+    app.extensions["handbook_page_cache"] = PageCache(
+        db.engine_for(app), app.config["PAGE_CACHE_BYTES"]
+    )

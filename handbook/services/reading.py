@@ -2,9 +2,13 @@
 
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam
 from sqlalchemy import func
+from sqlalchemy import literal
 from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy import tuple_
+from sqlalchemy import union_all
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm import joinedload
 
@@ -36,6 +40,14 @@ class PageView:
 
 
 @dataclass
+class Neighbour:
+    """The previous or next page in the section."""
+
+    slug: str
+    title: str
+
+
+@dataclass
 class Moved:
     """The slug was renamed: answer with a redirect to `slug`."""
 
@@ -51,48 +63,65 @@ def _pending_subquery(page_id_column):
     )
 
 
+# The page view's three statements, built once: a page view is the hot path.
+_AUTHOR = aliased(User)
+_REVIEWER = aliased(User)
+_PAGE = (
+    select(Page, Revision, Section, _AUTHOR.name, _REVIEWER.name, _pending_subquery(Page.id))
+    .join(Revision, Revision.id == Page.current_revision_id)
+    .join(Section, Section.id == Page.section_id)
+    .join(_AUTHOR, _AUTHOR.id == Revision.author_id)
+    .outerjoin(_REVIEWER, _REVIEWER.id == Revision.reviewer_id)
+    .where(Page.slug == bindparam("slug"))
+)
+_BACKLINKS = (
+    select(Page.slug, Page.title)
+    .join(Link, Link.source_page_id == Page.id)
+    .where(
+        Page.current_revision_id.is_not(None),
+        Page.id != bindparam("page_id"),
+        Link.target_slug.in_(
+            select(Redirect.old_slug).where(Redirect.page_id == bindparam("page_id"))
+            .union_all(select(bindparam("slug")))
+        ),
+    )
+    .distinct()
+    .order_by(Page.title)
+)
+_PUBLISHED_SIBLING = (Page.section_id == bindparam("section_id"), Page.current_revision_id.is_not(None))
+_HERE = tuple_(bindparam("position"), bindparam("page_id"))
+_NEIGHBOURS = union_all(
+    select(literal("previous").label("side"), Page.slug, Page.title).where(
+        *_PUBLISHED_SIBLING, tuple_(Page.position, Page.id) < _HERE
+    ).order_by(Page.position.desc(), Page.id.desc()).limit(1).subquery().select(),
+    select(literal("next").label("side"), Page.slug, Page.title).where(
+        *_PUBLISHED_SIBLING, tuple_(Page.position, Page.id) > _HERE
+    ).order_by(Page.position, Page.id).limit(1).subquery().select(),
+)
+
+
 def page_view(session, slug):
     """The published page at `slug`, a Moved for an old slug, or NotFound."""
-    author = aliased(User)
-    reviewer = aliased(User)
-    row = session.execute(
-        select(Page, Revision, Section, author.name, reviewer.name, _pending_subquery(Page.id))
-        .join(Revision, Revision.id == Page.current_revision_id)
-        .join(Section, Section.id == Page.section_id)
-        .join(author, author.id == Revision.author_id)
-        .outerjoin(reviewer, reviewer.id == Revision.reviewer_id)
-        .where(Page.slug == slug)
-    ).first()
+    row = session.execute(_PAGE, {"slug": slug}).first()
     if row is None:
         return _moved_or_missing(session, slug)
     page, revision, section, author_name, reviewer_name, pending = row
-    backlinks = session.execute(
-        select(Page.slug, Page.title)
-        .join(Link, Link.source_page_id == Page.id)
-        .where(
-            Page.current_revision_id.is_not(None),
-            Page.id != page.id,
-            or_(
-                Link.target_slug == page.slug,
-                Link.target_slug.in_(select(Redirect.old_slug).where(Redirect.page_id == page.id)),
-            ),
+    backlinks = session.execute(_BACKLINKS, {"page_id": page.id, "slug": page.slug}).all()
+    neighbours = {
+        side: (slug, title) for side, slug, title in session.execute(
+            _NEIGHBOURS, {"section_id": section.id, "position": page.position, "page_id": page.id}
         )
-        .distinct()
-        .order_by(Page.title)
-    ).all()
-    siblings = session.execute(
-        select(Page.id, Page.slug, Page.title)
-        .where(Page.section_id == section.id, Page.current_revision_id.is_not(None))
-        .order_by(Page.position, Page.id)
-    ).all()
-    index = [sibling.id for sibling in siblings].index(page.id)
+    }
     return PageView(
         page=page, revision=revision, section=section, author_name=author_name,
         reviewer_name=reviewer_name if reviewer_name != author_name else None,
         pending=pending, backlinks=backlinks,
-        previous=siblings[index - 1] if index > 0 else None,
-        next=siblings[index + 1] if index + 1 < len(siblings) else None,
+        previous=_link(neighbours.get("previous")), next=_link(neighbours.get("next")),
     )
+
+
+def _link(pair):
+    return Neighbour(*pair) if pair else None
 
 
 def _moved_or_missing(session, slug):

@@ -1,6 +1,7 @@
 """Registering, logging in and out, changing a password."""
 
 from flask import Blueprint
+from flask import abort
 from flask import current_app
 from flask import flash
 from flask import redirect
@@ -13,9 +14,8 @@ from flask_login import login_user
 from flask_login import logout_user
 
 from handbook import db
-from handbook.auth import limiter
-from handbook.auth import login_account_key
 from handbook.auth import safe_next
+from handbook.auth import throttle
 from handbook.forms import ActionForm
 from handbook.forms import LoginForm
 from handbook.forms import PasswordForm
@@ -26,10 +26,6 @@ from handbook.services.errors import InvalidInput
 from handbook.views.common import check_encoding
 
 blueprint = Blueprint("accounts", __name__)
-
-
-def _login_limits():
-    return current_app.config["LOGIN_LIMITS"]
 
 
 @blueprint.route("/register", methods=["GET", "POST"])
@@ -54,13 +50,13 @@ def register():
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limits, methods=["POST"])
-@limiter.limit(_login_limits, methods=["POST"], key_func=login_account_key)
 def login():
     form = LoginForm()
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next")) or ""
         return render_template("login.html", form=form)
+    if not throttle().allow(current_app.config["LOGIN_LIMITS"]):
+        abort(429)
     if not form.validate_on_submit():
         return render_template("login.html", form=form), 400
     session = db.get_session()

@@ -374,6 +374,11 @@ def prepare_instance(args, pages, workdir):
         cached = args.cache_dir / f"pages-{pages}-sections-{sections}-seed-{args.seed}"
         if (cached / "import.json").exists():
             record = json.loads((cached / "import.json").read_text())
+            upgraded = subprocess.run(handbook_command() + ["init"], capture_output=True, text=True,
+                                      env=base_environment(cached / "instance"))
+            if upgraded.returncode != 0:
+                raise BenchmarkError(f"handbook init (schema upgrade of the cached instance) "
+                                     f"failed:\n{upgraded.stdout}\n{upgraded.stderr}")
             return cached / "instance", slugs, {
                 "generate_seconds": round(generated, 2), "import_seconds": record["seconds"],
                 "import_cached": True, "sections": sections}
@@ -548,16 +553,27 @@ def verdicts(results):
 
 
 def code_version():
-    """The commit being measured, marked dirty when the working tree has changes."""
+    """The commit being measured, plus a hash of any uncommitted change to the app code."""
     root = BENCH_DIR.parent.parent
+
+    def git(*arguments):
+        return subprocess.run(["git", "-C", str(root), *arguments], capture_output=True,
+                              check=True).stdout
+
     try:
-        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
-                                capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "handbook",
-                                "templates"], capture_output=True, text=True).stdout.strip()
+        commit = git("rev-parse", "--short", "HEAD").decode().strip()
+        diff = git("diff", "HEAD", "--", "handbook", "templates", "static")
+        untracked = git("ls-files", "--others", "--exclude-standard", "--", "handbook", "templates")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
-    return commit + (" (app code modified)" if dirty else "")
+    if not diff and not untracked:
+        return commit
+    import hashlib
+
+    digest = hashlib.sha1(diff + untracked)
+    for name in untracked.decode().split():
+        digest.update((root / name).read_bytes())
+    return f"{commit} + uncommitted app changes {digest.hexdigest()[:8]}"
 
 
 def main(argv=None):
