@@ -37,13 +37,17 @@ def app_session(app):
 
 
 def initialise(app):
-    """Upgrade the schema; import content/ when the handbook has no pages. Idempotent."""
+    """Upgrade the schema, import content/ into an empty handbook, build a missing or outdated
+    search index. Idempotent."""
     schema.upgrade(app.extensions["handbook_engine"])
+    backend = app.extensions["handbook_search"]
     with app_session(app) as session:
         if session.scalar(select(func.count(Page.id))):
             imported = 0
         else:
             imported = content_io.import_dir(session, paths.content_dir())
+        if not backend.is_current():
+            search_check.rebuild(session, backend)
     integration.pay_debts(app)
     return imported
 

@@ -5,6 +5,7 @@
     indexed_versions(session) -> {slug: revision_id}      what the index holds
     search(session, parsed, section=, tag=, offset=, limit=) -> RawResults
     corrections(session, words) -> {word: better}         spelling suggestions
+    is_current() -> bool                                  False when a rebuild is needed
 """
 
 from dataclasses import dataclass

@@ -2,13 +2,15 @@
 
 import os
 import shutil
+from collections import Counter
 import threading
 from contextlib import contextmanager
 
 from whoosh import index
 from whoosh import query as wq
-from whoosh import sorting
 from whoosh.analysis import StemmingAnalyzer
+from whoosh.columns import VarBytesColumn
+from whoosh.fields import COLUMN
 from whoosh.fields import ID
 from whoosh.fields import KEYWORD
 from whoosh.fields import STORED
@@ -31,11 +33,15 @@ SCHEMA = Schema(
     #: no spelling graph for the body: it would nearly halve indexing speed; suggestions come
     #: from the words of titles and headings, where a handbook's topics are named
     body=TEXT(analyzer=ANALYZER),
-    section_slug=ID(),
+    #: sortable: its column gives the section of each hit for the facet counts
+    section_slug=ID(sortable=True),
     section_title=TEXT(analyzer=ANALYZER),
     #: comma-separated, lower-cased, so "systems convening" is one tag
     tags=KEYWORD(commas=True, lowercase=True),
+    #: the same tags as one column value, for the facet counts
+    tag_list=COLUMN(VarBytesColumn()),
 )
+TAG_SEPARATOR = "\x1f"
 TEXT_FIELDS = ("title", "headings", "body")
 SPELLING_FIELDS = ("title", "headings")
 
@@ -53,6 +59,7 @@ class WhooshBackend:
         self.folder = folder
         self._index = None
         self._searcher = None
+        self._columns = None
         self._lock = threading.Lock()
 
     def _open(self):
@@ -63,6 +70,12 @@ class WhooshBackend:
             else:
                 self._index = index.create_in(self.folder, SCHEMA)
         return self._index
+
+    def is_current(self):
+        """True when an index exists with this version's schema (else `handbook init` rebuilds)."""
+        if not index.exists_in(self.folder):
+            return False
+        return sorted(index.open_dir(self.folder).schema.names()) == sorted(SCHEMA.names())
 
     @contextmanager
     def _reading(self):
@@ -128,20 +141,33 @@ class WhooshBackend:
         if compiled is None:
             return RawResults(0, [], {}, {})
         with self._reading() as searcher:
-            facets = {"section": sorting.FieldFacet("section_slug"),
-                      "tag": sorting.FieldFacet("tags", allow_overlap=True)}
-            overall = searcher.search(compiled, limit=1, groupedby=facets)
-            sections = {key: len(ids) for key, ids in overall.groups("section").items() if key}
-            tags = {key: len(ids) for key, ids in overall.groups("tag").items() if key}
-            filters = []
-            if section:
-                filters.append(wq.Term("section_slug", section))
-            if tag:
-                filters.append(wq.Term("tags", tag.lower()))
+            if not searcher.doc_count_all():
+                return RawResults(0, [], {}, {})
+            section_of, tags_of = self._facet_columns(searcher)
+            sections, tags, kept = Counter(), Counter(), []
+            tag = tag.lower() if tag else None
+            for docnum in searcher.docs_for_query(compiled):
+                its_section = section_of[docnum]
+                its_tags = tags_of[docnum]
+                sections[its_section] += 1
+                tags.update(its_tags)
+                if (section is None or its_section == section) and (tag is None or tag in its_tags):
+                    kept.append(docnum)
+            filtered = section is not None or tag is not None
             found = searcher.search(compiled, limit=offset + limit,
-                                    filter=wq.And(filters) if filters else None)
+                                    filter=set(kept) if filtered else None)
             hits = [(hit["slug"], hit["revision_id"]) for hit in found[offset:offset + limit]]
-            return RawResults(len(found), hits, sections, tags)
+            return RawResults(len(kept), hits, dict(sections), dict(tags))
+
+    def _facet_columns(self, searcher):
+        """Each document's section and tags, read once per version of the index."""
+        if self._columns is None or self._columns[0] is not searcher:
+            reader = searcher.reader()
+            sections = list(reader.column_reader("section_slug"))
+            tags = [value.decode().split(TAG_SEPARATOR) if value else []
+                    for value in reader.column_reader("tag_list")]
+            self._columns = (searcher, sections, tags)
+        return self._columns[1], self._columns[2]
 
     def corrections(self, session, words):
         """{word: better spelling} for words the index does not know (from titles and headings)."""
@@ -166,6 +192,7 @@ def _fields(document):
         "headings": document.headings, "body": document.body,
         "section_slug": document.section_slug, "section_title": document.section_title,
         "tags": ",".join(tag.lower() for tag in document.tags),
+        "tag_list": TAG_SEPARATOR.join(tag.lower() for tag in document.tags).encode(),
     }
 
 

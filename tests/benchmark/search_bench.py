@@ -368,6 +368,20 @@ def indexed_texts(instance):
     return texts
 
 
+def index_segments(instance):
+    """How many segments the Whoosh index has (1 after a reindex; edits add more)."""
+    from whoosh import index
+
+    folder = Path(instance) / "search-index"
+    if not index.exists_in(str(folder)):
+        return None
+    ix = index.open_dir(str(folder))
+    try:
+        return len(ix._segments())
+    finally:
+        ix.close()
+
+
 def fts5_reference(texts, queries, runs):
     """Build an FTS5 table over the texts and time the queries in-process (no HTTP)."""
     connection = sqlite3.connect(":memory:")
@@ -398,9 +412,9 @@ def search_path(text):
     return "/api/v1/search?" + urllib.parse.urlencode({"q": text})
 
 
-def time_queries(port, queries, runs):
+def time_queries(port, queries, runs, warmups=2):
     """Per query: seconds of each run, and the answer's total; every answer must be a 200."""
-    for _ in range(2):  # warm-up: both workers, every query, twice
+    for _ in range(warmups):  # warm-up: both workers, every query
         for query in queries:
             status, _headers, body, _seconds = request(port, "GET", search_path(query.text))
             if status != 200:
@@ -619,6 +633,7 @@ def bench_size(args, pages, vocabulary, queries):
         result["reindex_seconds"] = round(seconds, 2)
         result["reindex_output"] = done.stdout.strip().splitlines()[-1:]
         result["reindex_pages_per_second"] = round(pages / seconds, 1)
+        result["segments_after_reindex"] = index_segments(instance)
         _seconds, done = handbook(instance, "search-check", check=False)
         result["search_check"] = done.returncode
         if done.returncode != 0:
@@ -670,6 +685,21 @@ def bench_size(args, pages, vocabulary, queries):
                                  "approve_request_median": round(statistics.median(
                                      entry["approve_request_ms"] for entry in result["approvals"]), 1),
                                  "max": round(max(searchable), 1)}
+        result["segments_after_approvals"] = index_segments(instance)
+        # The same queries again on the index as edits leave it (the approved pages went into
+        # new segments; a reindex leaves one): one warm-up pass (each worker reopens its
+        # searcher once after a change), then timed like the first time.
+        after_seconds, _after_totals = time_queries(server.port, queries, args.runs, warmups=1)
+        result["http_after_edits"] = summary_ms([v for values in after_seconds.values() for v in values])
+        for entry in result["queries"]:
+            entry["http_after_edits_ms"] = [round(v * 1000, 2) for v in after_seconds[entry["q"]]]
+        for kind, numbers in result["by_kind"].items():
+            numbers["http_after_edits"] = summary_ms(
+                [v for q in queries if q.kind == kind for v in after_seconds[q.text]])
+        print(f"   HTTP after the approvals ({result['segments_after_approvals']} index segments): "
+              f"p50 {result['http_after_edits']['p50']:.1f} ms, p95 "
+              f"{result['http_after_edits']['p95']:.1f} ms, max {result['http_after_edits']['max']:.1f}"
+              f" ms (load {os.getloadavg()[0]:.1f})", flush=True)
         log = server.log()
         if "Traceback" in log or "index update failed" in log:
             result["problems"].append("the gunicorn log has errors: " + log[-1500:])
@@ -680,9 +710,13 @@ def bench_size(args, pages, vocabulary, queries):
         if done.returncode != 0:
             result["problems"].append(f"search-check after the approvals exited {done.returncode}")
 
-        slowest = sorted(queries, key=lambda q: -statistics.median(http_seconds[q.text]))[:3]
-        if args.profile_queries or result["http"]["p95"] > TARGET_P95_MS:
-            print("   profiling the 3 slowest queries in-process (Flask test client) ...", flush=True)
+        slowest = sorted(queries, key=lambda q: -statistics.median(http_seconds[q.text]))[:2]
+        slowest += [q for q in sorted(queries, key=lambda q: -statistics.median(after_seconds[q.text]))
+                    if q not in slowest][:1]
+        if args.profile_queries or max(result["http"]["p95"],
+                                       result["http_after_edits"]["p95"]) > TARGET_P95_MS:
+            print("   profiling the 2 slowest queries, and the slowest after the approvals, "
+                  "in-process (Flask test client) ...", flush=True)
             result["query_profile"] = profile_queries(instance, [q.text for q in slowest])
             result["query_profile"]["queries"] = [q.text for q in slowest]
         if args.profile_import or (not facts["import_cached"]
@@ -711,12 +745,14 @@ def render_table(header, rows):
 
 def main_table(results):
     header = ["pages", "words/page", "import s", "reindex s", "pages/s", "HTTP p50", "p95",
-              "max ms", "FTS5 build s", "FTS5 p50", "p95 ms", "approval med", "max ms"]
+              "max ms", "after edits p50", "p95 ms", "FTS5 build s", "FTS5 p50", "p95 ms",
+              "approval med", "max ms"]
     rows = [[
         f"{r['pages']:,}", f"{r['indexed_words_per_page']:.0f}",
         f"{r['import_seconds']:.1f}" + ("*" if r["import_cached"] else ""),
         f"{r['reindex_seconds']:.1f}", f"{r['reindex_pages_per_second']:.0f}",
         f"{r['http']['p50']:.1f}", f"{r['http']['p95']:.1f}", f"{r['http']['max']:.1f}",
+        f"{r['http_after_edits']['p50']:.1f}", f"{r['http_after_edits']['p95']:.1f}",
         f"{r['fts5_build_seconds']:.2f}", f"{r['fts5']['p50']:.2f}", f"{r['fts5']['p95']:.2f}",
         f"{r['approval_ms']['median']:.0f}", f"{r['approval_ms']['max']:.0f}",
     ] for r in results]
@@ -724,18 +760,23 @@ def main_table(results):
 
 
 def kind_table(result):
-    header = ["kind", "queries", "HTTP p50", "p95", "max ms", "FTS5 p50", "p95 ms", "no hits"]
+    header = ["kind", "queries", "HTTP p50", "p95", "max ms", "after edits p50", "p95 ms",
+              "FTS5 p50", "p95 ms", "no hits"]
     rows = [[kind, str(k["queries"]), f"{k['http']['p50']:.1f}", f"{k['http']['p95']:.1f}",
-             f"{k['http']['max']:.1f}", f"{k['fts5']['p50']:.2f}", f"{k['fts5']['p95']:.2f}",
-             str(k["no_hits"])] for kind, k in result["by_kind"].items()]
+             f"{k['http']['max']:.1f}", f"{k['http_after_edits']['p50']:.1f}",
+             f"{k['http_after_edits']['p95']:.1f}", f"{k['fts5']['p50']:.2f}",
+             f"{k['fts5']['p95']:.2f}", str(k["no_hits"])] for kind, k in result["by_kind"].items()]
     return render_table(header, rows)
 
 
 def slowest_table(result, count=8):
-    header = ["query", "kind", "HTTP median ms", "total", "FTS5 median ms", "FTS5 total"]
-    ranked = sorted(result["queries"], key=lambda q: -statistics.median(q["http_ms"]))[:count]
-    rows = [[q["q"], q["kind"], f"{statistics.median(q['http_ms']):.1f}", str(q["total"]),
-             f"{statistics.median(q['fts5_ms']):.2f}", str(q["fts5_total"])] for q in ranked]
+    header = ["query", "kind", "HTTP median ms", "after edits", "total", "FTS5 median ms",
+              "FTS5 total"]
+    ranked = sorted(result["queries"], key=lambda q: -max(statistics.median(q["http_ms"]),
+                                                          statistics.median(q["http_after_edits_ms"])))
+    rows = [[q["q"], q["kind"], f"{statistics.median(q['http_ms']):.1f}",
+             f"{statistics.median(q['http_after_edits_ms']):.1f}", str(q["total"]),
+             f"{statistics.median(q['fts5_ms']):.2f}", str(q["fts5_total"])] for q in ranked[:count]]
     return render_table(header, rows)
 
 
@@ -745,8 +786,11 @@ def verdicts(results):
     for r in judged:
         at = f"at {r['pages']:,} pages"
         met = r["http"]["p95"] < TARGET_P95_MS
-        lines.append(f"search p95 through HTTP {at}: {r['http']['p95']:.1f} ms "
-                     f"(target < {TARGET_P95_MS:.0f} ms): {'yes' if met else 'NO'}")
+        lines.append(f"search p95 through HTTP {at}: {r['http']['p95']:.1f} ms on the freshly "
+                     f"rebuilt index (target < {TARGET_P95_MS:.0f} ms): {'yes' if met else 'NO'}")
+        met = r["http_after_edits"]["p95"] < TARGET_P95_MS
+        lines.append(f"search p95 through HTTP {at}, after {len(r['approvals'])} approvals: "
+                     f"{r['http_after_edits']['p95']:.1f} ms (same target): {'yes' if met else 'NO'}")
         met = r["reindex_seconds"] < TARGET_REINDEX_S
         lines.append(f"reindex {at}: {r['reindex_seconds']:.1f} s "
                      f"(target < {TARGET_REINDEX_S:.0f} s): {'yes' if met else 'NO'}")
@@ -769,8 +813,9 @@ def report(results, queries, vocabulary, args):
           "in-process, in memory, no HTTP: SELECT rowid ... MATCH ? ORDER BY bm25 LIMIT 20.")
     print("words/page: words of the plain text the index holds. import s: `handbook import` "
           "(renders, stores, indexes). reindex s: wall time of `handbook reindex` (process start "
-          "included). approval: from sending the approve POST to the first search that finds the "
-          "page (polled every 10 ms).")
+          "included). after edits: the same queries again once the approvals below have added "
+          "index segments. approval: from sending the approve POST to the first search that "
+          "finds the page (polled every 10 ms).")
     if any(r["import_cached"] for r in results):
         print("* import time of the cached instance's first run")
     print()
@@ -778,7 +823,9 @@ def report(results, queries, vocabulary, args):
     for r in results:
         print(f"\n{r['pages']:,} pages, latency by kind of query:")
         print(kind_table(r))
-        print(f"\n{r['pages']:,} pages, slowest queries (HTTP median of {args.runs}):")
+        print(f"\n{r['pages']:,} pages, slowest queries (HTTP median of {args.runs}; index "
+              f"segments: {r['segments_after_reindex']} after the reindex, "
+              f"{r['segments_after_approvals']} after the approvals):")
         print(slowest_table(r))
         differing = [q for q in r["queries"] if q["total"] != q["fts5_total"]]
         if differing:
