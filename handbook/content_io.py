@@ -40,21 +40,34 @@ def parse(path):
 
 
 def import_dir(session, folder):
-    """Read a content folder: new sections and pages, new revisions where text changed."""
+    """Read a content folder: new sections and pages, new revisions where text changed.
+
+    Pages are rendered knowing every slug the import will publish, so links between imported
+    pages are right at once; pages already in the handbook that link to new ones are rendered
+    again once, at the end.
+    """
     system = accounts.system_user(session)
+    section_dirs = [path for path in sorted(Path(folder).iterdir())
+                    if path.is_dir() and _SECTION_DIR.match(path.name)]
+    files = [path for section_dir in section_dirs for path in sorted(section_dir.glob("*.md"))
+             if path.name != SECTION_FILE]
+    imported = {path.stem for path in files}
+    new_slugs = imported - set(session.scalars(
+        select(Page.slug).where(Page.slug.in_(imported), Page.current_revision_id.is_not(None))))
+    live = links.live_slugs(session) | imported
     changed = 0
-    for section_dir in sorted(Path(folder).iterdir()):
+    for section_dir in section_dirs:
         match = _SECTION_DIR.match(section_dir.name)
-        if not section_dir.is_dir() or not match:
-            continue
-        section = _import_section(session, section_dir, match.group(2), int(match.group(1)))
+        section = _import_section(session, section_dir, match.group(2), int(match.group(1)), live)
         for path in sorted(section_dir.glob("*.md")):
             if path.name != SECTION_FILE:
-                changed += _import_page(session, system, section, path)
+                changed += _import_page(session, system, section, path, live)
+    if new_slugs:
+        links.refresh_linking_pages(session, new_slugs, skip=imported)
     return changed
 
 
-def _import_section(session, section_dir, slug, default_order):
+def _import_section(session, section_dir, slug, default_order, live):
     meta, body = parse(section_dir / SECTION_FILE) if (section_dir / SECTION_FILE).exists() else (
         {"title": slug.replace("-", " ").capitalize()}, "")
     section = session.scalar(select(Section).where(Section.slug == slug))
@@ -66,12 +79,12 @@ def _import_section(session, section_dir, slug, default_order):
     section.summary = str(meta.get("summary", ""))
     if section.introduction != body.strip() or not section.introduction_html:
         section.introduction = body.strip()
-        section.introduction_html = links.render_text(session, body).html if body.strip() else ""
+        section.introduction_html = links.render_text(session, body, live).html if body.strip() else ""
     session.flush()
     return section
 
 
-def _import_page(session, system, section, path):
+def _import_page(session, system, section, path, live):
     """Create or update one page from its file; 1 when a revision was published."""
     meta, body = parse(path)
     try:
@@ -95,8 +108,10 @@ def _import_page(session, system, section, path):
     if current is not None and current.body == body and current.title == title:
         return 0
     summary = "Imported from files" if current else "First version"
-    revision = pages.add_revision(session, page, system, title, body, summary, base=current)
-    pages.publish(session, page, revision, expected=page.current_revision_id, reviewer=system)
+    revision = pages.add_revision(session, page, system, title, body, summary, base=current,
+                                  live=live)
+    pages.publish(session, page, revision, expected=page.current_revision_id, reviewer=system,
+                  refresh_links=False)
     return 1
 
 

@@ -8,7 +8,7 @@ from handbook.models import SearchOutbox
 from handbook.models import utcnow
 from handbook.search import documents
 
-BATCH = 200
+BATCH = 1000
 
 
 def owe(session, page_ids):

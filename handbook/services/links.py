@@ -15,25 +15,24 @@ def renderer(session):
     return session.info["renderer"]
 
 
-def live_slugs(session, slugs):
-    """Which of `slugs` lead to a published page (directly or through a redirect)."""
-    slugs = set(slugs)
-    if not slugs:
-        return frozenset()
-    pages = session.scalars(
-        select(Page.slug).where(Page.slug.in_(slugs), Page.current_revision_id.is_not(None))
-    )
-    redirects = session.scalars(
-        select(Redirect.old_slug)
-        .join(Page, Page.id == Redirect.page_id)
-        .where(Redirect.old_slug.in_(slugs), Page.current_revision_id.is_not(None))
-    )
-    return frozenset(pages) | frozenset(redirects)
+def live_slugs(session, slugs=None):
+    """Which of `slugs` (or of all slugs) lead to a published page, directly or by redirect."""
+    pages = select(Page.slug).where(Page.current_revision_id.is_not(None))
+    redirects = (select(Redirect.old_slug).join(Page, Page.id == Redirect.page_id)
+                 .where(Page.current_revision_id.is_not(None)))
+    if slugs is not None:
+        slugs = set(slugs)
+        if not slugs:
+            return frozenset()
+        pages = pages.where(Page.slug.in_(slugs))
+        redirects = redirects.where(Redirect.old_slug.in_(slugs))
+    return frozenset(session.scalars(pages)) | frozenset(session.scalars(redirects))
 
 
-def render_text(session, text):
-    """Render under the time budget, marking links to pages that exist."""
-    existing = live_slugs(session, rendering.link_targets(text))
+def render_text(session, text, live=None):
+    """Render under the time budget, marking links to live pages (`live`, or asked of the database)."""
+    targets = rendering.link_targets(text)
+    existing = live_slugs(session, targets) if live is None else frozenset(targets & live)
     return renderer(session).render(text, existing)
 
 
@@ -49,17 +48,19 @@ def replace_links(session, page, targets):
     session.add_all(Link(source_page_id=page.id, target_slug=slug) for slug in sorted(targets))
 
 
-def refresh_linking_pages(session, slugs):
-    """Render again the published text of pages linking to `slugs` (a page came or went)."""
+def refresh_linking_pages(session, slugs, skip=()):
+    """Render again the published text of pages linking to `slugs` (a page came or went),
+    leaving out pages whose slug is in `skip`."""
     sources = session.scalars(
         select(Revision)
         .join(Page, Page.current_revision_id == Revision.id)
         .join(Link, Link.source_page_id == Page.id)
-        .where(Link.target_slug.in_(set(slugs)))
+        .where(Link.target_slug.in_(set(slugs)), Page.slug.not_in(set(skip)))
         .distinct()
     ).all()
+    live = live_slugs(session) if len(sources) > 1 else None
     for revision in sources:
-        store_rendering(revision, render_text(session, revision.body))
+        store_rendering(revision, render_text(session, revision.body, live))
 
 
 def rerender_stale(session, revision):

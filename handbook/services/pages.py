@@ -115,10 +115,10 @@ def save_edit(session, user, page, *, body, summary="", base_revision_id):
     return _finish(session, user, page, revision, expected=page.current_revision_id, merged=merged)
 
 
-def add_revision(session, page, user, title, body, summary, *, base):
+def add_revision(session, page, user, title, body, summary, *, base, live=None):
     """Render under the time budget and add a pending revision; refuse what cannot render."""
     try:
-        rendered = links.render_text(session, body)
+        rendered = links.render_text(session, body, live)
     except RenderRefused as refused:
         raise InvalidInput(str(refused), "body") from None
     revision = Revision(
@@ -139,8 +139,12 @@ def _finish(session, user, page, revision, *, expected, merged):
     return SaveOutcome(revision, revision.status is RevisionStatus.published, merged)
 
 
-def publish(session, page, revision, *, expected, reviewer):
-    """Make `revision` the page's live text: a compare-and-set on the current revision."""
+def publish(session, page, revision, *, expected, reviewer, refresh_links=True):
+    """Make `revision` the page's live text: a compare-and-set on the current revision.
+
+    A first publication renders again the pages that link to it, unless the caller does that
+    itself for many pages at once (`refresh_links=False`, as an import does).
+    """
     swapped = session.execute(
         update(Page)
         .where(
@@ -165,7 +169,7 @@ def publish(session, page, revision, *, expected, reviewer):
     links.replace_links(session, page, link_targets(revision.body))
     outbox.owe(session, [page.id])
     session.flush()
-    if first_publication:
+    if first_publication and refresh_links:
         links.refresh_linking_pages(session, {page.slug})
     audit.bump_generation(session)
 

@@ -869,11 +869,24 @@ def indent(text, lines):
     return "\n".join("    " + line for line in text.strip().splitlines()[:lines + 1])
 
 
+def code_version():
+    """The commit the app code is at, and whether handbook/ has uncommitted changes."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
+                                capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "handbook"], cwd=REPO,
+                               capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "unknown"
+    return commit + (" (handbook/ has uncommitted changes)" if dirty else "")
+
+
 def main(argv=None):
     args = parse_args(argv)
+    version = code_version()
     print(f"handbook search benchmark: {platform.node()}, {os.cpu_count()} CPUs, Python "
           f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}; load average "
-          f"{os.getloadavg()[0]:.2f}", flush=True)
+          f"{os.getloadavg()[0]:.2f}; code at {version}", flush=True)
     started = time.perf_counter()
     vocabulary = sq.build_vocabulary(args.seed)
     queries = sq.build_queries(vocabulary, args.seed, min(sq.QUERY_PAGES, min(args.pages)))
@@ -891,7 +904,8 @@ def main(argv=None):
         print(f"\nBENCHMARK FAILED: {error}", file=sys.stderr)
     if results:
         report(results, queries, vocabulary, args)
-    print(f"\nTotal run time {time.perf_counter() - started:.0f} s.")
+    print(f"\nTotal run time {time.perf_counter() - started:.0f} s; code at {version} at the start, "
+          f"{code_version()} at the end.")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({
@@ -899,6 +913,7 @@ def main(argv=None):
                          for key, value in vars(args).items()},
             "machine": {"node": platform.node(), "cpus": os.cpu_count(),
                         "python": platform.python_version(), "sqlite": sqlite3.sqlite_version},
+            "code": version,
             "vocabulary": sq.describe(vocabulary),
             "results": results,
             "verdicts": verdicts(results) if results else [],
