@@ -1,8 +1,7 @@
 """Readers' pages kept per worker, valid while the site generation is unchanged.
 
 Every transaction that changes what readers see bumps `site_state.generation`. A reader's GET
-asks for the generation on a connection kept for this purpose (one cheap query, no ORM
-session), and serves the kept page if nothing changed since it was rendered.
+asks for the generation outside any transaction (one cheap query, no ORM session), and serves the kept page if nothing changed since it was rendered.
 """
 
 import functools
@@ -29,20 +28,11 @@ class PageCache:
         self.size = 0
         self._entries = OrderedDict()
         self._lock = threading.Lock()
-        self._local = threading.local()
 
     def generation(self):
-        """The current generation, read on this thread's own autocommit connection."""
-        connection = getattr(self._local, "connection", None)
-        if connection is None or connection.closed:
-            connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            self._local.connection = connection
-        try:
+        """The current generation, read outside any transaction (no ORM session needed)."""
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             return connection.exec_driver_sql(GENERATION_SQL).scalar() or 0
-        except Exception:
-            self._local.connection = None
-            connection.invalidate()
-            raise
 
     def get(self, path, generation):
         with self._lock:

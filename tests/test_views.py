@@ -333,3 +333,23 @@ def test_remove_through_the_form(app, client, make_page, librarian):
     removed = post(browser, "/wiki/network-weaving/remove", {"reason": "Duplicate"})
     assert removed.status_code == 302
     assert client.get("/wiki/network-weaving").status_code == 404
+
+
+def test_cached_reader_pages_follow_changes_made_by_other_workers(app, make_page, librarian,
+                                                                   database_url, tmp_path):
+    """Another worker (a second app on the same database) never serves a stale cached page."""
+    from handbook import create_app
+
+    make_page("Network weaving", BODY)
+    other_worker = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test-secret",
+                               "INSTANCE_PATH": str(tmp_path / "other")})
+    reader = other_worker.test_client()
+    assert "Alpha line" in reader.get("/wiki/network-weaving").get_data(as_text=True)
+    assert "Alpha line" in reader.get("/wiki/network-weaving").get_data(as_text=True)
+    editor = app.test_client()
+    login(editor, librarian)
+    base = re.search(r'name="base_revision_id" type="hidden" value="(\d+)"',
+                     editor.get("/wiki/network-weaving/edit").get_data(as_text=True)).group(1)
+    assert edit(editor, "network-weaving", "Omega line\n", base).status_code == 302
+    assert "Omega line" in reader.get("/wiki/network-weaving").get_data(as_text=True)
+    other_worker.extensions["handbook_engine"].dispose()

@@ -491,6 +491,11 @@ def bench_pages(args, pages, script):
 
         median = {name: statistics.median(run["requests_per_second"] for run in results)
                   for name, results in runs.items()}
+        # Each wiki run is paired with the ceiling run just before it (same round), so a load
+        # change on the machine between rounds moves both sides of the ratio together.
+        paired = {name: [run["requests_per_second"] / ceiling["requests_per_second"]
+                         for run, ceiling in zip(results, runs["ceiling"])]
+                  for name, results in runs.items() if name != "ceiling"}
         result = {
             "pages": pages,
             **timings,
@@ -500,9 +505,13 @@ def bench_pages(args, pages, script):
             "hot_pages": len(hot),
             "ceiling_rps": round(median["ceiling"], 1),
             "wiki_rps": round(median["wiki"], 1),
-            "ratio": round(median["wiki"] / median["ceiling"], 3),
+            "ratio": round(statistics.median(paired["wiki"]), 3),
+            "ratio_range": [round(min(paired["wiki"]), 3), round(max(paired["wiki"]), 3)],
+            "ratio_of_medians": round(median["wiki"] / median["ceiling"], 3),
             "wiki_hot_rps": round(median["wiki_hot"], 1) if hot else None,
-            "hot_ratio": round(median["wiki_hot"] / median["ceiling"], 3) if hot else None,
+            "hot_ratio": round(statistics.median(paired["wiki_hot"]), 3) if hot else None,
+            "hot_ratio_range": [round(min(paired["wiki_hot"]), 3),
+                                round(max(paired["wiki_hot"]), 3)] if hot else None,
             "memory": memory_after["wiki"],
             "ceiling_memory": memory_after["ceiling"],
             "runs": runs,
@@ -520,8 +529,8 @@ def bench_pages(args, pages, script):
 # -- report ----------------------------------------------------------------------------------
 
 def table(results):
-    header = ["pages", "import s", "page KB", "ceiling req/s", "wiki req/s", "ratio",
-              "hot req/s", "hot ratio", "RSS MB", "PSS MB"]
+    header = ["pages", "import s", "page KB", "ceiling req/s", "wiki req/s", "ratio", "(rounds)",
+              "hot req/s", "hot ratio", "(rounds)", "RSS MB", "PSS MB"]
     rows = []
     for r in results:
         rows.append([
@@ -531,8 +540,10 @@ def table(results):
             f"{r['ceiling_rps']:.0f}",
             f"{r['wiki_rps']:.0f}",
             f"{r['ratio']:.2f}",
+            "{:.2f}-{:.2f}".format(*r["ratio_range"]),
             f"{r['wiki_hot_rps']:.0f}" if r["wiki_hot_rps"] is not None else "-",
             f"{r['hot_ratio']:.2f}" if r["hot_ratio"] is not None else "-",
+            "{:.2f}-{:.2f}".format(*r["hot_ratio_range"]) if r["hot_ratio_range"] else "-",
             f"{r['memory']['rss_mb']:.0f}",
             f"{r['memory']['pss_mb']:.0f}" if r["memory"]["pss_mb"] is not None else "-",
         ])
@@ -606,10 +617,11 @@ def main(argv=None):
         except BenchmarkError as error:
             print(f"\nBENCHMARK FAILED: {error}", file=sys.stderr)
             return 2
-    print("\nMedians of the rounds; ratio = wiki / ceiling (a fixed page of the median wiki page's"
-          " size,\nsame gunicorn settings, same wrk settings, same run). 'wiki' requests random "
-          "pages of the\nwhole handbook; 'hot' requests random pages of a fixed set of "
-          f"{args.hot}. RSS = master + workers.\n" +
+    print("\nreq/s: medians of the rounds. ratio: median over the rounds of wiki req/s / the "
+          "ceiling req/s\nmeasured just before it in the same round (rounds: lowest-highest). The "
+          "ceiling is a fixed\npage of the median wiki page's size, same gunicorn and wrk settings, "
+          "same run. 'wiki' requests\nrandom pages of the whole handbook; 'hot' random pages of a "
+          f"fixed set of {args.hot}. RSS = master + workers.\n" +
           ("* import time from the cached instance's first run\n"
            if any(r["import_cached"] for r in results) else ""))
     print(table(results))
