@@ -32,6 +32,8 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,
     #: compressed reader pages kept per worker (about 3 KB a page)
     "PAGE_CACHE_BYTES": 48 * 1024 * 1024,
+    #: of which the most used are also kept uncompressed (about 10 KB a page)
+    "PAGE_CACHE_HOT_BYTES": 8 * 1024 * 1024,
     "SEARCH": "whoosh",
 }
 

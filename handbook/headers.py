@@ -21,11 +21,18 @@ HEADERS = {
 }
 
 
+def for_app(app):
+    """The (name, value) pairs every response of this app carries."""
+    every_response = dict(HEADERS)
+    if app.config.get("SESSION_COOKIE_SECURE"):
+        every_response["Strict-Transport-Security"] = "max-age=31536000"
+    return list(every_response.items())
+
+
 def init_app(app):
+    every_response = for_app(app)
+
     @app.after_request
     def add_security_headers(response):
-        for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
-        if app.config.get("SESSION_COOKIE_SECURE"):
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        response.headers.extend(every_response)
         return response

@@ -1,7 +1,8 @@
 """Readers' pages kept per worker, valid while the site generation is unchanged.
 
 Every transaction that changes what readers see bumps `site_state.generation`. A reader's GET
-asks for the generation outside any transaction (one cheap query, no ORM session), and serves the kept page if nothing changed since it was rendered.
+asks for the generation on a connection of its own in autocommit mode (one cheap query,
+no ORM session, no transaction), and serves the kept page if nothing changed since it was rendered.
 """
 
 import functools
@@ -15,32 +16,72 @@ from flask import session as cookie_session
 from flask_login import current_user
 
 from handbook import db
+from handbook import headers
 
 GENERATION_SQL = "SELECT generation FROM site_state WHERE id = 1"
 
 
 class PageCache:
-    """An LRU of compressed HTML keyed by path, bounded in bytes, tagged with its generation."""
+    """An LRU of compressed HTML keyed by path, bounded in bytes, tagged with its generation;
+    the most recently used pages are also kept uncompressed, within a smaller budget."""
 
-    def __init__(self, engine, budget_bytes):
+    def __init__(self, engine, budget_bytes, hot_bytes):
         self.engine = engine
         self.budget = budget_bytes
         self.size = 0
         self._entries = OrderedDict()
+        self._hot = OrderedDict()
+        self._hot_budget = hot_bytes
+        self._hot_size = 0
         self._lock = threading.Lock()
+        self._connection = None
 
     def generation(self):
-        """The current generation, read outside any transaction (no ORM session needed)."""
-        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            return connection.exec_driver_sql(GENERATION_SQL).scalar() or 0
+        """The current generation, read outside any transaction on a connection of its own."""
+        with self._lock:
+            if self._connection is None:
+                self._connection = self.engine.raw_connection()
+                if self.engine.dialect.name == "postgresql":
+                    self._connection.driver_connection.autocommit = True
+            try:
+                cursor = self._connection.cursor()
+                cursor.execute(GENERATION_SQL)
+                row = cursor.fetchone()
+                cursor.close()
+            except Exception:
+                self._connection.invalidate()
+                self._connection = None
+                raise
+        return row[0] if row else 0
+
+    def has(self, path):
+        """Whether a version of this page is kept (it may be outdated)."""
+        return path in self._entries
 
     def get(self, path, generation):
         with self._lock:
+            hot = self._hot.get(path)
+            if hot is not None and hot[0] == generation:
+                self._hot.move_to_end(path)
+                return hot[1]
             entry = self._entries.get(path)
             if entry is None or entry[0] != generation:
                 return None
             self._entries.move_to_end(path)
-        return zlib.decompress(entry[1]).decode()
+        html = zlib.decompress(entry[1]).decode()
+        self._keep_hot(path, generation, html)
+        return html
+
+    def _keep_hot(self, path, generation, html):
+        with self._lock:
+            old = self._hot.pop(path, None)
+            if old is not None:
+                self._hot_size -= len(old[1])
+            self._hot[path] = (generation, html)
+            self._hot_size += len(html)
+            while self._hot_size > self._hot_budget and self._hot:
+                _, (_, dropped) = self._hot.popitem(last=False)
+                self._hot_size -= len(dropped)
 
     def put(self, path, generation, html):
         packed = zlib.compress(html.encode(), 6)
@@ -53,6 +94,7 @@ class PageCache:
             while self.size > self.budget and self._entries:
                 _, (_, dropped) = self._entries.popitem(last=False)
                 self.size -= len(dropped)
+        self._keep_hot(path, generation, html)
 
 
 def for_readers(view):
@@ -75,7 +117,32 @@ def for_readers(view):
     return wrapper
 
 
+class ServeCachedPages:
+    """WSGI middleware: answer a cookieless GET for a kept, current page without entering Flask.
+
+    Only pages that `for_readers` stored are found, and only requests that view would have
+    served from the cache (no cookie, so no login or flashed message; no query string).
+    """
+
+    def __init__(self, wsgi_app, cache, headers):
+        self.wsgi_app = wsgi_app
+        self.cache = cache
+        self.headers = [("Content-Type", "text/html; charset=utf-8"), *headers]
+
+    def __call__(self, environ, start_response):
+        if (environ.get("REQUEST_METHOD") == "GET" and not environ.get("QUERY_STRING")
+                and "HTTP_COOKIE" not in environ and self.cache.has(environ.get("PATH_INFO", ""))):
+            html = self.cache.get(environ["PATH_INFO"], self.cache.generation())
+            if html is not None:
+                body = html.encode()
+                start_response("200 OK", [*self.headers, ("Content-Length", str(len(body)))])
+                return [body]
+        return self.wsgi_app(environ, start_response)
+
+
 def init_app(app):
-    app.extensions["handbook_page_cache"] = PageCache(
-        db.engine_for(app), app.config["PAGE_CACHE_BYTES"]
+    cache = PageCache(
+        db.engine_for(app), app.config["PAGE_CACHE_BYTES"], app.config["PAGE_CACHE_HOT_BYTES"]
     )
+    app.extensions["handbook_page_cache"] = cache
+    app.wsgi_app = ServeCachedPages(app.wsgi_app, cache, headers.for_app(app))

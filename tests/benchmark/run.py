@@ -9,6 +9,7 @@ so a noisy machine slows both sides alike. See tests/benchmark/README.md.
 """
 
 import argparse
+import hashlib
 import http.client
 import json
 import os
@@ -586,8 +587,6 @@ def code_version():
         return "unknown"
     if not diff and not untracked:
         return commit
-    import hashlib
-
     digest = hashlib.sha1(diff + untracked)
     for name in untracked.decode().split():
         digest.update((root / name).read_bytes())
