@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from handbook.models import Page
 from handbook.models import Section
+from handbook.render_budget import RenderRefused
 from handbook.search import outbox
 from handbook.services import accounts
 from handbook.services import links
@@ -79,7 +80,10 @@ def _import_section(session, section_dir, slug, default_order, live):
     section.summary = str(meta.get("summary", ""))
     if section.introduction != body.strip() or not section.introduction_html:
         section.introduction = body.strip()
-        section.introduction_html = links.render_text(session, body, live).html if body.strip() else ""
+        try:
+            section.introduction_html = links.render_text(session, body, live).html if body.strip() else ""
+        except RenderRefused as refused:
+            raise ContentError(f"{section_dir / SECTION_FILE}: {refused}") from None
     session.flush()
     return section
 
