@@ -44,6 +44,8 @@ SCHEMA = Schema(
 TAG_SEPARATOR = "\x1f"
 TEXT_FIELDS = ("title", "headings", "body")
 SPELLING_FIELDS = ("title", "headings")
+#: a prefix stands for at most this many of the commonest words it begins, in each field
+MAX_PREFIX_TERMS = 8
 
 
 def stems(text):
@@ -137,11 +139,9 @@ class WhooshBackend:
 
     def search(self, session, parsed, *, section=None, tag=None, offset=0, limit=20):
         """Hits (slug, revision id) for a parsed query, with the total and section/tag facets."""
-        compiled = _compile(parsed)
-        if compiled is None:
-            return RawResults(0, [], {}, {})
         with self._reading() as searcher:
-            if not searcher.doc_count_all():
+            compiled = _compile(parsed, searcher.reader())
+            if compiled is None or not searcher.doc_count_all():
                 return RawResults(0, [], {}, {})
             section_of, tags_of = self._facet_columns(searcher)
             sections, tags, kept = Counter(), Counter(), []
@@ -196,38 +196,49 @@ def _fields(document):
     }
 
 
-def _compile(parsed):
+def _compile(parsed, reader):
     """A Whoosh query from our parsed query, or None when nothing can match."""
-    positive = [_clause(clause) for clause in parsed.positive]
+    positive = [_clause(clause, reader) for clause in parsed.positive]
     positive = [clause for clause in positive if clause is not None]
     if not positive:
         return None
     compiled = wq.And(positive) if len(positive) > 1 else positive[0]
-    negative = [_clause(clause) for clause in parsed.clauses if clause.negated]
+    negative = [_clause(clause, reader) for clause in parsed.clauses if clause.negated]
     negative = [clause for clause in negative if clause is not None]
     if negative:
         compiled = wq.AndNot(compiled, wq.Or(negative))
     return compiled
 
 
-def _clause(clause):
-    atoms = [_atom(atom) for atom in clause.atoms]
+def _clause(clause, reader):
+    atoms = [_atom(atom, reader) for atom in clause.atoms]
     atoms = [atom for atom in atoms if atom is not None]
     if not atoms:
         return None
     return wq.Or(atoms) if len(atoms) > 1 else atoms[0]
 
 
-def _atom(atom):
+def _atom(atom, reader):
     if atom.field == "tag":
         return wq.Term("tags", atom.text.lower())
     names = {"title": ("title",), "section": ("section_title",)}.get(atom.field, TEXT_FIELDS)
     if atom.kind == "prefix":
-        candidates = {atom.text.lower(), *stems(atom.text)}
-        return wq.Or([wq.Prefix(name, text) for name in names for text in candidates])
+        return _prefix(atom.text.lower(), names, reader)
     words = stems(atom.text)
     if not words:
         return None
     if len(words) == 1:
         return wq.Or([wq.Term(name, words[0]) for name in names])
     return wq.Or([wq.Phrase(name, words) for name in names])
+
+
+def _prefix(text, names, reader):
+    """The commonest indexed words that begin with `text` (stemmed or not), at most
+    MAX_PREFIX_TERMS a field: a short prefix cannot make a query scan the whole index."""
+    starts = {text, *stems(text)}
+    terms = []
+    for name in names:
+        words = {word for start in starts for word in reader.expand_prefix(name, start)}
+        commonest = sorted(words, key=lambda word: -reader.doc_frequency(name, word))
+        terms.extend(wq.Term(name, word) for word in commonest[:MAX_PREFIX_TERMS])
+    return wq.Or(terms) if terms else None
