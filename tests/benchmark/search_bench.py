@@ -616,7 +616,9 @@ def bench_size(args, pages, vocabulary, queries):
     server = None
     result = {"pages": pages, "problems": []}
     try:
-        print(f"\n== {pages:,} pages (work folder {workdir})", flush=True)
+        result["code_at_start"] = code_version()
+        print(f"\n== {pages:,} pages (work folder {workdir}; code at {result['code_at_start']})",
+              flush=True)
         instance, facts = prepare_instance(args, pages, vocabulary, workdir)
         result.update(facts)
         how = "copied from the cache; first import took" if facts["import_cached"] else "imported in"
@@ -654,6 +656,7 @@ def bench_size(args, pages, vocabulary, queries):
         print(f"   FTS5 (in-process, in memory): built in {build:.1f}s; p50 {result['fts5']['p50']:.2f} ms,"
               f" p95 {result['fts5']['p95']:.2f} ms", flush=True)
 
+        result["code_at_server_start"] = code_version()
         server = Server(instance, args.workers, workdir)
         server.wait_ready()
         http_seconds, http_totals = time_queries(server.port, queries, args.runs)
