@@ -1,7 +1,6 @@
 """Blueprints, one per area, plus what every view shares: errors, UTF-8 checks, navigation."""
 
 from flask import render_template
-from flask import request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 

@@ -847,7 +847,7 @@ def report(results, queries, vocabulary, args):
                       f"request through the test client; of which service.search "
                       f"{parts['service_search_ms']} ms = backend.search (Whoosh, facets) "
                       f"{parts['backend_search_ms']} ms + checking hits and snippets"
-                      + (f" + suggestion" if parts["total"] < 3 else "")
+                      + (" + suggestion" if parts["total"] < 3 else "")
                       + f" (backend.corrections alone: {parts['corrections_ms']} ms)")
             print("\n  cProfile of those requests (3 each), by cumulative time:\n"
                   + indent(profile["cumulative"], 25))
