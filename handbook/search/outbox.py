@@ -4,6 +4,7 @@ from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from handbook import db
 from handbook.models import SearchOutbox
 from handbook.models import utcnow
 from handbook.search import documents
@@ -27,7 +28,7 @@ def pending(session):
 def drain(engine, backend):
     """Apply owed pages to the index until none are left; False if another writer holds it."""
     while True:
-        with Session(bind=engine, expire_on_commit=False) as session:
+        with Session(bind=db.writer(engine), expire_on_commit=False) as session:
             rows = session.execute(
                 select(SearchOutbox.id, SearchOutbox.page_id)
                 .where(SearchOutbox.done_at.is_(None)).order_by(SearchOutbox.id).limit(BATCH)

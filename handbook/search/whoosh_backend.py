@@ -96,10 +96,13 @@ class WhooshBackend:
         except LockError:
             return False
         try:
-            for page_id in removed_page_ids:
-                writer.delete_by_term("page_id", str(page_id))
+            # One query deletes every old entry (update_document would open a reader per page),
+            # then the current documents are added.
+            stale = set(removed_page_ids) | {document.page_id for document in documents}
+            if stale:
+                writer.delete_by_query(wq.Or([wq.Term("page_id", str(page_id)) for page_id in stale]))
             for document in documents:
-                writer.update_document(**_fields(document))
+                writer.add_document(**_fields(document))
             writer.commit()
         except BaseException:
             writer.cancel()

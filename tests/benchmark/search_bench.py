@@ -924,6 +924,7 @@ def main(argv=None):
         }, indent=2))
         print(f"Wrote {args.json}")
     if failed or any(r["problems"] for r in results):
+        print("Exit status 2: the run failed or found problems (see BENCHMARK FAILED / PROBLEM above).")
         return 2
     return 0
 
