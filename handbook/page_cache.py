@@ -21,18 +21,40 @@ from handbook import headers
 GENERATION_SQL = "SELECT generation FROM site_state WHERE id = 1"
 
 
+class _Tier:
+    """An LRU of (generation, value) by path, bounded by the summed length of its values."""
+
+    def __init__(self, budget):
+        self.budget = budget
+        self.size = 0
+        self.entries = OrderedDict()
+
+    def get(self, path, generation):
+        entry = self.entries.get(path)
+        if entry is None or entry[0] != generation:
+            return None
+        self.entries.move_to_end(path)
+        return entry[1]
+
+    def put(self, path, generation, value):
+        old = self.entries.pop(path, None)
+        if old is not None:
+            self.size -= len(old[1])
+        self.entries[path] = (generation, value)
+        self.size += len(value)
+        while self.size > self.budget and self.entries:
+            _, (_, dropped) = self.entries.popitem(last=False)
+            self.size -= len(dropped)
+
+
 class PageCache:
-    """An LRU of compressed HTML keyed by path, bounded in bytes, tagged with its generation;
-    the most recently used pages are also kept uncompressed, within a smaller budget."""
+    """Reader pages by path, tagged with their generation: compressed within one budget, and
+    the most recently used also uncompressed within a smaller one."""
 
     def __init__(self, engine, budget_bytes, hot_bytes):
         self.engine = engine
-        self.budget = budget_bytes
-        self.size = 0
-        self._entries = OrderedDict()
-        self._hot = OrderedDict()
-        self._hot_budget = hot_bytes
-        self._hot_size = 0
+        self._packed = _Tier(budget_bytes)
+        self._hot = _Tier(hot_bytes)
         self._lock = threading.Lock()
         self._connection = None
 
@@ -56,45 +78,26 @@ class PageCache:
 
     def has(self, path):
         """Whether a version of this page is kept (it may be outdated)."""
-        return path in self._entries
+        return path in self._packed.entries
 
     def get(self, path, generation):
         with self._lock:
-            hot = self._hot.get(path)
-            if hot is not None and hot[0] == generation:
-                self._hot.move_to_end(path)
-                return hot[1]
-            entry = self._entries.get(path)
-            if entry is None or entry[0] != generation:
-                return None
-            self._entries.move_to_end(path)
-        html = zlib.decompress(entry[1]).decode()
-        self._keep_hot(path, generation, html)
-        return html
-
-    def _keep_hot(self, path, generation, html):
+            html = self._hot.get(path, generation)
+            if html is not None:
+                return html
+            packed = self._packed.get(path, generation)
+        if packed is None:
+            return None
+        html = zlib.decompress(packed).decode()
         with self._lock:
-            old = self._hot.pop(path, None)
-            if old is not None:
-                self._hot_size -= len(old[1])
-            self._hot[path] = (generation, html)
-            self._hot_size += len(html)
-            while self._hot_size > self._hot_budget and self._hot:
-                _, (_, dropped) = self._hot.popitem(last=False)
-                self._hot_size -= len(dropped)
+            self._hot.put(path, generation, html)
+        return html
 
     def put(self, path, generation, html):
         packed = zlib.compress(html.encode(), 6)
         with self._lock:
-            old = self._entries.pop(path, None)
-            if old is not None:
-                self.size -= len(old[1])
-            self._entries[path] = (generation, packed)
-            self.size += len(packed)
-            while self.size > self.budget and self._entries:
-                _, (_, dropped) = self._entries.popitem(last=False)
-                self.size -= len(dropped)
-        self._keep_hot(path, generation, html)
+            self._packed.put(path, generation, packed)
+            self._hot.put(path, generation, html)
 
 
 def for_readers(view):

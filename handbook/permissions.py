@@ -77,6 +77,17 @@ def may_revert(user):
     return is_librarian(user)
 
 
+def may_decide(user, revision):
+    """Approve or reject: librarians, while the proposal is pending."""
+    return may_review(user) and revision.status is RevisionStatus.pending
+
+
+def may_restore(user, page, revision):
+    """Revert `page` to `revision`: librarians, to an earlier published revision."""
+    return (may_revert(user) and revision.status is RevisionStatus.published
+            and revision.id != page.current_revision_id)
+
+
 def may_rename(user):
     return is_librarian(user)
 

@@ -353,3 +353,25 @@ def test_cached_reader_pages_follow_changes_made_by_other_workers(app, make_page
     assert edit(editor, "network-weaving", "Omega line\n", base).status_code == 302
     assert "Omega line" in reader.get("/wiki/network-weaving").get_data(as_text=True)
     other_worker.extensions["handbook_engine"].dispose()
+
+
+def test_restore_and_decision_buttons_follow_permissions(app, make_page, librarian, contributor,
+                                                         session):
+    page = make_page("Network weaving", BODY)
+    first = page.current_revision_id
+    pages.save_edit(session, librarian, page, body="Second\n", base_revision_id=first)
+    proposal = pages.save_edit(session, contributor, page, body="Third\n",
+                               base_revision_id=page.current_revision_id).revision
+    session.commit()
+    librarian_client, contributor_client = app.test_client(), app.test_client()
+    login(librarian_client, librarian)
+    login(contributor_client, contributor)
+    old = f"/wiki/network-weaving/revisions/{first}"
+    current = f"/wiki/network-weaving/revisions/{page.current_revision_id}"
+    assert "Restore this revision" in librarian_client.get(old).get_data(as_text=True)
+    assert "Restore this revision" not in librarian_client.get(current).get_data(as_text=True)
+    assert "Restore this revision" not in contributor_client.get(old).get_data(as_text=True)
+    assert "Approve and publish" in librarian_client.get(f"/review/{proposal.id}").get_data(as_text=True)
+    post(librarian_client, f"/review/{proposal.id}/reject", {"reason": "No."},
+         token_from=f"/review/{proposal.id}")
+    assert "Approve and publish" not in librarian_client.get(f"/review/{proposal.id}").get_data(as_text=True)

@@ -3,6 +3,10 @@
 from dataclasses import dataclass
 from dataclasses import field
 
+from sqlalchemy import update
+
+from handbook.models import SearchOutbox
+from handbook.models import utcnow
 from handbook.search import documents
 
 
@@ -31,11 +35,6 @@ def compare(session, backend):
 
 def rebuild(session, backend, progress=None):
     """Index every published page from scratch; settles the outbox it covers."""
-    from sqlalchemy import update
-
-    from handbook.models import SearchOutbox
-    from handbook.models import utcnow
-
     started = utcnow()
     count = backend.rebuild(session, documents.all_documents(session), progress)
     session.execute(
