@@ -1,30 +1,22 @@
 """Snippets: a window of plain text around the matched words, escaped, with <mark> around them."""
 
-import re
-from functools import lru_cache
-
 from markupsafe import Markup
 from markupsafe import escape
-from whoosh.lang.porter import stem
 
-_WORD = re.compile(r"\w+")
+from handbook.search.analysis import WORD
+from handbook.search.analysis import stem
+
 WIDTH = 220
-
-
-@lru_cache(maxsize=100_000)
-def _stem(word):
-    """The Porter stem of a lower-cased word, as the index stems it."""
-    return stem(word)
 
 
 def snippet(text, words, prefixes=()):
     """Escaped HTML: the densest stretch of `text` for the query words, matches marked."""
-    wanted = {_stem(word.lower()) for word in words}
+    wanted = {stem(word.lower()) for word in words}
     prefixes = tuple(prefix.lower() for prefix in prefixes)
     spans = []
-    for match in _WORD.finditer(text):
+    for match in WORD.finditer(text):
         token = match.group(0).lower()
-        if _stem(token) in wanted or (prefixes and token.startswith(prefixes)):
+        if stem(token) in wanted or (prefixes and token.startswith(prefixes)):
             spans.append(match.span())
     start = _best_start(spans, len(text))
     end = min(len(text), start + WIDTH)

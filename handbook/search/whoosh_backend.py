@@ -2,8 +2,9 @@
 
 import os
 import shutil
-from collections import Counter
 import threading
+from collections import Counter
+from collections import defaultdict
 from contextlib import contextmanager
 
 from whoosh import index
@@ -19,23 +20,43 @@ from whoosh.fields import Schema
 from whoosh.index import LockError
 from whoosh.scoring import BM25F
 
+from handbook.search import analysis
 from handbook.search.backend import RawResults
 
-ANALYZER = StemmingAnalyzer(stoplist=None)
+
+class StemmedText(TEXT):
+    """A TEXT field whose terms and positions come from `analysis.stems`.
+
+    Whoosh's own analyzer still feeds the spelling graph (unstemmed words of titles and headings).
+    """
+
+    def __init__(self, **options):
+        super().__init__(analyzer=StemmingAnalyzer(stoplist=None), **options)
+
+    def index(self, value, **kwargs):
+        """(term bytes, frequency, weight, encoded positions) for each distinct term of `value`."""
+        positions = defaultdict(list)
+        for position, term in enumerate(analysis.stems(value)):
+            positions[term].append(position)
+        encode, boost = self.format.encode, self.format.field_boost
+        return [(term.encode(), len(where), len(where) * boost, encode(where))
+                for term, where in positions.items()]
+
+
 #: Only public fields of published pages; queries are built by us, never parsed by Whoosh.
 SCHEMA = Schema(
     page_id=ID(stored=True, unique=True),
     slug=STORED,
     revision_id=STORED,
     #: titles weigh most, then headings, then the body
-    title=TEXT(analyzer=ANALYZER, field_boost=4.0, spelling=True),
-    headings=TEXT(analyzer=ANALYZER, field_boost=2.0, spelling=True),
+    title=StemmedText(field_boost=4.0, spelling=True),
+    headings=StemmedText(field_boost=2.0, spelling=True),
     #: no spelling graph for the body: it would nearly halve indexing speed; suggestions come
     #: from the words of titles and headings, where a handbook's topics are named
-    body=TEXT(analyzer=ANALYZER),
+    body=StemmedText(),
     #: sortable: its column gives the section of each hit for the facet counts
     section_slug=ID(sortable=True),
-    section_title=TEXT(analyzer=ANALYZER),
+    section_title=StemmedText(),
     #: comma-separated, lower-cased, so "systems convening" is one tag
     tags=KEYWORD(commas=True, lowercase=True),
     #: the same tags as one column value, for the facet counts
@@ -46,10 +67,8 @@ TEXT_FIELDS = ("title", "headings", "body")
 SPELLING_FIELDS = ("title", "headings")
 #: a prefix stands for at most this many of the commonest words it begins, in each field
 MAX_PREFIX_TERMS = 8
-
-
-def stems(text):
-    return [token.text for token in ANALYZER(text)]
+#: worker processes of a full rebuild; each leaves one index segment
+REBUILD_PROCESSES = min(2, os.cpu_count() or 1)
 
 
 class WhooshBackend:
@@ -77,7 +96,11 @@ class WhooshBackend:
         """True when an index exists with this version's schema (else `handbook init` rebuilds)."""
         if not index.exists_in(self.folder):
             return False
-        return sorted(index.open_dir(self.folder).schema.names()) == sorted(SCHEMA.names())
+        try:
+            schema = index.open_dir(self.folder).schema
+        except Exception:  # an index written by another version may not even load its schema
+            return False
+        return _field_types(schema) == _field_types(SCHEMA)
 
     @contextmanager
     def _reading(self):
@@ -114,14 +137,23 @@ class WhooshBackend:
         fresh = self.folder + ".rebuild"
         shutil.rmtree(fresh, ignore_errors=True)
         os.makedirs(fresh)
-        writer = index.create_in(fresh, SCHEMA).writer(limitmb=256, procs=1)
+        # Whoosh's MpWriter: each worker process writes a segment of its own (no merge at the end)
+        writer = index.create_in(fresh, SCHEMA).writer(
+            procs=REBUILD_PROCESSES, multisegment=True, limitmb=256)
         count = 0
-        for document in documents:
-            writer.add_document(**_fields(document))
-            count += 1
-            if progress:
-                progress(1)
+        try:
+            for document in documents:
+                writer.add_document(**_fields(document))
+                count += 1
+                if progress:
+                    progress(1)
+        except BaseException:
+            writer.cancel()
+            raise
         writer.commit()
+        built = index.open_dir(fresh).doc_count()
+        if built != count:  # a worker failed: keep the old index
+            raise RuntimeError(f"the new search index holds {built} of {count} pages")
         self._index = None
         with self._lock:
             if self._searcher is not None:
@@ -173,19 +205,31 @@ class WhooshBackend:
         return self._columns[1], self._columns[2]
 
     def corrections(self, session, words):
-        """{word: better spelling} for words the index does not know (from titles and headings)."""
+        """{word: better spelling} for words the index does not know: the word of titles and
+        headings within two edits that the most pages hold."""
         better = {}
         with self._reading() as searcher:
-            correctors = [searcher.corrector(name) for name in SPELLING_FIELDS]
             for word in words:
                 if any(searcher.doc_frequency(name, stem) for name in TEXT_FIELDS
-                       for stem in stems(word)):
+                       for stem in analysis.stems(word)):
                     continue
-                candidates = {s for c in correctors for s in c.suggest(word.lower(), limit=1)}
+                candidates = _close_words(searcher.reader(), word.lower())
                 if candidates:
                     better[word] = max(candidates, key=lambda candidate: (sum(
-                        searcher.doc_frequency("body", stem) for stem in stems(candidate)), candidate))
+                        searcher.doc_frequency("body", stem) for stem in analysis.stems(candidate)),
+                        candidate))
         return better
+
+
+def _close_words(reader, word):
+    """Words of titles and headings within two edits of `word`. Asked of each segment: on an
+    index of several segments Whoosh's own corrector compares the word with every indexed word."""
+    return {candidate for leaf, _offset in reader.leaf_readers() for name in SPELLING_FIELDS
+            for candidate in leaf.terms_within(name, word, 2) if candidate != word}
+
+
+def _field_types(schema):
+    return {name: type(schema[name]) for name in schema.names()}
 
 
 def _fields(document):
@@ -227,7 +271,7 @@ def _atom(atom, reader):
     names = {"title": ("title",), "section": ("section_title",)}.get(atom.field, TEXT_FIELDS)
     if atom.kind == "prefix":
         return _prefix(atom.text.lower(), names, reader)
-    words = stems(atom.text)
+    words = analysis.stems(atom.text)
     if not words:
         return None
     if len(words) == 1:
@@ -238,7 +282,7 @@ def _atom(atom, reader):
 def _prefix(text, names, reader):
     """The commonest indexed words that begin with `text` (stemmed or not), at most
     MAX_PREFIX_TERMS a field: a short prefix cannot make a query scan the whole index."""
-    starts = {text, *stems(text)}
+    starts = {text, *analysis.stems(text)}
     terms = []
     for name in names:
         words = {word for start in starts for word in reader.expand_prefix(name, start)}
