@@ -10,7 +10,7 @@ from handbook import headers
 from handbook import page_cache
 from handbook import paths
 from handbook import rendering
-from handbook.search import integration as search
+from handbook.search import integration as search_integration
 from handbook import views
 
 
@@ -28,6 +28,6 @@ def create_app(overrides=None):
     auth.init_app(app)
     headers.init_app(app)
     page_cache.init_app(app)
-    search.init_app(app)
+    search_integration.init_app(app)
     views.init_app(app)
     return app

@@ -1,5 +1,8 @@
 """Snippets: a window of plain text around the matched words, escaped, with <mark> around them."""
 
+import re
+from bisect import bisect_left
+
 from markupsafe import Markup
 from markupsafe import escape
 
@@ -11,13 +14,8 @@ WIDTH = 220
 
 def snippet(text, words, prefixes=()):
     """Escaped HTML: the densest stretch of `text` for the query words, matches marked."""
-    wanted = {stem(word.lower()) for word in words}
-    prefixes = tuple(prefix.lower() for prefix in prefixes)
-    spans = []
-    for match in WORD.finditer(text):
-        token = match.group(0).lower()
-        if stem(token) in wanted or (prefixes and token.startswith(prefixes)):
-            spans.append(match.span())
+    spans = _matches(text, {stem(word.lower()) for word in words},
+                     tuple(prefix.lower() for prefix in prefixes))
     start = _best_start(spans, len(text))
     end = min(len(text), start + WIDTH)
     if start > 0:
@@ -37,13 +35,26 @@ def snippet(text, words, prefixes=()):
     return Markup(prefix) + Markup("").join(pieces) + Markup(suffix)
 
 
+def _matches(text, wanted, prefixes):
+    """(start, end) of each word of `text` whose stem is wanted or that begins with a prefix.
+    The page's distinct words are judged first; a pattern of those then finds them."""
+    matching = {word for word in set(WORD.findall(text.lower()))
+                if stem(word) in wanted or (prefixes and word.startswith(prefixes))}
+    if not matching:
+        return []
+    alternatives = "|".join(map(re.escape, sorted(matching, key=len, reverse=True)))
+    pattern = re.compile(rf"(?<![\w.])(?:{alternatives})(?![\w]|\.\w)", re.IGNORECASE)
+    return [match.span() for match in pattern.finditer(text)]
+
+
 def _best_start(spans, length):
     """Where the window holding the most matches begins."""
     if not spans:
         return 0
-    best, best_count = spans[0][0], 0
-    for index, (begin, _) in enumerate(spans):
-        count = sum(1 for other, _ in spans[index:] if other < begin + WIDTH - 40)
+    starts = [begin for begin, _ in spans]
+    best, best_count = starts[0], 0
+    for index, begin in enumerate(starts):
+        count = bisect_left(starts, begin + WIDTH - 40, index) - index
         if count > best_count:
             best, best_count = begin, count
     return max(0, min(best - 60, max(0, length - WIDTH)))
