@@ -1,4 +1,4 @@
-"""How text becomes search terms: words, lower-cased, of two characters or more, Porter-stemmed.
+"""How text becomes search terms: words, lower-cased, Porter-stemmed.
 
 One definition for the Whoosh index, its queries and the highlighted snippets, so that what is
 marked in a snippet is what was matched. Plain functions over `re` and a stem cache: indexing
@@ -13,7 +13,6 @@ from whoosh.lang.porter import stem as porter_stem
 
 #: Whoosh's default tokenizer expression: "e.g." and "3.5" stay one word
 WORD = re.compile(r"\w+(?:\.?\w+)*")
-MIN_LENGTH = 2
 
 
 @lru_cache(maxsize=200_000)
@@ -23,8 +22,8 @@ def stem(word):
 
 
 def words(text):
-    """The words of `text`, lower-cased, in order (single characters are not words)."""
-    return [word for word in WORD.findall(text.lower()) if len(word) >= MIN_LENGTH]
+    """The words of `text`, lower-cased, in order."""
+    return WORD.findall(text.lower())
 
 
 def stems(text):

@@ -8,6 +8,7 @@ from collections import Counter
 from contextlib import contextmanager
 from functools import cached_property
 from itertools import chain
+from itertools import islice
 
 from whoosh import index
 from whoosh import query as wq
@@ -19,8 +20,9 @@ from handbook.search.backend import RawResults
 from handbook.search import whoosh_schema
 from handbook.search.whoosh_schema import SCHEMA
 
-#: worker processes of a full rebuild; each leaves one index segment
+#: worker processes of a full rebuild of at least PARALLEL_FROM pages; each writes one segment
 REBUILD_PROCESSES = min(2, os.cpu_count() or 1)
+PARALLEL_FROM = 1000
 
 
 class WhooshBackend:
@@ -92,20 +94,7 @@ class WhooshBackend:
         fresh = self.folder + ".rebuild"
         shutil.rmtree(fresh, ignore_errors=True)
         os.makedirs(fresh)
-        # Whoosh's MpWriter: each worker process writes a segment of its own (no merge at the end)
-        writer = index.create_in(fresh, SCHEMA).writer(
-            procs=REBUILD_PROCESSES, multisegment=True, limitmb=256)
-        count = 0
-        try:
-            for document in documents:
-                writer.add_document(**whoosh_schema.fields(document))
-                count += 1
-                if progress:
-                    progress(1)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
+        count = _build(index.create_in(fresh, SCHEMA), documents, progress)
         built = index.open_dir(fresh).doc_count()
         if built != count:  # a worker failed: keep the old index
             raise RuntimeError(f"the new search index holds {built} of {count} pages")
@@ -163,6 +152,34 @@ class WhooshBackend:
                 if candidates:
                     better[word] = max(candidates, key=lambda candidate: (pages_holding(candidate), candidate))
         return better
+
+
+def _build(fresh_index, documents, progress):
+    """Index `documents` into an empty index; how many there were.
+
+    A large rebuild is shared among REBUILD_PROCESSES worker processes by Whoosh's MpWriter,
+    each writing its own segment (not merged: a merge would take as long again).
+    """
+    first = list(islice(documents, PARALLEL_FROM))
+    processes = REBUILD_PROCESSES if len(first) == PARALLEL_FROM else 1
+    writer = fresh_index.writer(procs=processes, multisegment=True, limitmb=256)
+    workers = writer.tasks if processes > 1 else []  # MpWriter's worker processes
+    count = 0
+    try:
+        for document in chain(first, documents):
+            writer.add_document(**whoosh_schema.fields(document))
+            count += 1
+            if progress:
+                progress(1)
+            if count % 100 == 0 and any(worker.exitcode is not None for worker in workers):
+                raise RuntimeError("a search index worker process stopped")
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        for worker in workers:  # MpWriter.cancel() leaves them waiting for work
+            worker.terminate()
+        raise
+    return count
 
 
 class _ReadOnce:

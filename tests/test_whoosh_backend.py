@@ -1,0 +1,141 @@
+"""The Whoosh backend's own parts: weighted parts of a page, phrases, scoring, spelling, rebuilds.
+
+These need no database: the backend is given search documents directly.
+"""
+
+from datetime import datetime
+from datetime import timezone
+
+import pytest
+from whoosh import index
+from whoosh.scoring import BM25F
+
+from handbook.search import analysis
+from handbook.search import query
+from handbook.search import whoosh_backend
+from handbook.search import whoosh_query
+from handbook.search import whoosh_schema
+from handbook.search.documents import SearchDocument
+from handbook.search.highlight import snippet
+from handbook.search.whoosh_backend import WhooshBackend
+
+
+def document(number, title, body, headings="", tags=()):
+    return SearchDocument(
+        page_id=number, slug=f"page-{number}", title=title, section_slug="methods",
+        section_title="Methods", tags=tuple(tags), headings=headings, body=body,
+        revision_id=number * 10, published_at=datetime.now(timezone.utc))
+
+
+@pytest.fixture
+def backend(tmp_path):
+    return WhooshBackend(str(tmp_path / "search-index"))
+
+
+def found(backend, raw, **filters):
+    return [slug for slug, _revision in backend.search(None, query.parse(raw), **filters).hits]
+
+
+def test_phrases_match_words_in_order_within_one_part_of_a_page(backend):
+    backend.apply(None, [
+        document(1, "Trust grows", "slowly in every group."),
+        document(2, "Another page", "Trust grows slowly.", headings="Where trust\nGrows slowly"),
+        document(3, "A third", "Grows trust; that that works."),
+        document(4, "A fourth", "Nothing here.", headings="Ends with trust\nGrows at the start"),
+    ], [])
+    assert sorted(found(backend, '"trust grows"')) == ["page-1", "page-2"]
+    assert found(backend, '"grows slowly"') == ["page-2"]  # not page 1: its title ends at "grows"
+    assert found(backend, '"that that works"') == ["page-3"]
+    assert found(backend, '"works that"') == []
+    assert found(backend, 'title:"trust grows"') == ["page-1"]
+    assert found(backend, '"trust grows" -slowly') == []
+    assert sorted(found(backend, '"trust grows" OR "that works"')) == ["page-1", "page-2", "page-3"]
+
+
+def test_a_title_outweighs_headings_which_outweigh_the_body(backend):
+    backend.apply(None, [
+        document(1, "Weaving", "Plain text."),
+        document(2, "Other", "Plain text.", headings="Weaving"),
+        document(3, "More", "Plain text about weaving."),
+    ], [])
+    assert found(backend, "weaving") == ["page-1", "page-2", "page-3"]
+
+
+def test_scores_are_whooshs_own_bm25f(backend):
+    """Caching field lengths changes no score."""
+    backend.apply(None, [document(number, f"Page {number}", "trust " * number + "grows slowly")
+                         for number in range(1, 30)], [])
+    backend.apply(None, [document(40, "Trust", "trust grows in a later segment")], [])
+    ix = index.open_dir(backend.folder)
+    for raw in ["trust", "trust grows", '"grows slowly"', "tru*"]:
+        compiled = whoosh_query.compile_query(query.parse(raw), ix.reader())
+        with ix.searcher(weighting=BM25F()) as plain, \
+                ix.searcher(weighting=whoosh_query.Weighting()) as cached:
+            assert whoosh_query.every_match(cached, compiled) == \
+                whoosh_query.every_match(plain, compiled), raw
+
+
+def test_spelling_suggestions_come_from_titles_and_headings(backend):
+    backend.apply(None, [
+        document(1, "Convening", "Bodies mention facilitation."),
+        document(2, "Listening", "Text.", headings="Convening well"),
+    ], [])
+    assert backend.corrections(None, ["convenning", "facilitaton", "listening"]) == {
+        "convenning": "convening"}  # "facilitation" is only in a body; "listening" is known
+    assert whoosh_query.close_words(["convening", "covering", "listening"], "conevning") == {
+        "convening"}
+    assert whoosh_query.close_words(["team", "them"], "tem") == {"team", "them"}
+    assert whoosh_query.close_words(["team"], "tx") == set()  # short words: one edit at most
+
+
+def test_index_and_snippets_share_one_analysis():
+    assert analysis.stems("Convening, e.g. 3.5 conveners; a I") == ["conven", "e.g", "3.5", "conven", "a", "i"]
+    marked = snippet("The convening of conveners, e.g. twice.", ["convene"])
+    assert str(marked) == "The <mark>convening</mark> of <mark>conveners</mark>, e.g. twice."
+
+
+def test_a_large_rebuild_is_shared_among_worker_processes(backend, monkeypatch):
+    monkeypatch.setattr(whoosh_backend, "PARALLEL_FROM", 150)
+    monkeypatch.setattr(whoosh_backend, "REBUILD_PROCESSES", 2)
+    pages = [document(number, f"Page {number}", f"word{number} shared text")
+             for number in range(1, 401)]
+    progress = []
+    assert backend.rebuild(None, iter(pages), progress.append) == 400
+    assert len(progress) == 400
+    assert len(index.open_dir(backend.folder).reader().leaf_readers()) == 2
+    assert len(backend.indexed_versions(None)) == 400
+    assert found(backend, "word1") == ["page-1"] and found(backend, "word400") == ["page-400"]
+    assert backend.search(None, query.parse("shared")).total == 400
+
+
+def test_a_failed_worker_keeps_the_old_index(backend, monkeypatch):
+    backend.apply(None, [document(1, "Old", "still here")], [])
+    monkeypatch.setattr(whoosh_backend, "PARALLEL_FROM", 150)
+    monkeypatch.setattr(whoosh_backend, "REBUILD_PROCESSES", 2)
+    index_text = whoosh_schema.WeightedText.index
+
+    def failing(self, parts, **kwargs):
+        if any("poison" in text for text, _weight in parts):
+            raise MemoryError("a worker ran out of memory")
+        return index_text(self, parts, **kwargs)
+
+    monkeypatch.setattr(whoosh_schema.WeightedText, "index", failing)
+    pages = [document(number, f"Page {number}", "poison" if number == 120 else "fine")
+             for number in range(1, 401)]
+    with pytest.raises(RuntimeError):
+        backend.rebuild(None, iter(pages))
+    assert found(backend, "still") == ["page-1"]
+
+
+def test_an_index_of_an_older_schema_is_not_current(backend, tmp_path):
+    assert not backend.is_current()
+    backend.apply(None, [document(1, "One", "text")], [])
+    assert backend.is_current()
+    older = tmp_path / "older"
+    older.mkdir()
+    from whoosh.fields import ID
+    from whoosh.fields import TEXT
+    from whoosh.fields import Schema
+
+    index.create_in(str(older), Schema(page_id=ID(stored=True), text=TEXT, title=TEXT))
+    assert not WhooshBackend(str(older)).is_current()
