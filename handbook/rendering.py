@@ -13,9 +13,10 @@ from bleach.html5lib_shim import Filter
 from markdown.extensions import Extension
 from markdown.extensions.toc import TocExtension
 from markdown.inlinepatterns import InlineProcessor
+from markdown.treeprocessors import Treeprocessor
 
 #: Bump when rendering changes: revisions rendered by an older version are rendered again.
-RENDER_VERSION = 1
+RENDER_VERSION = 2
 
 #: [[Target]] or [[Target|label]]; the same pattern finds links for the links table.
 WIKILINK = r"\[\[([^\[\]|\n]{1,200})(?:\|([^\[\]\n]{1,200}))?\]\]"
@@ -23,7 +24,7 @@ _WIKILINK_RE = re.compile(WIKILINK)
 
 ALLOWED_TAGS = frozenset({
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
-    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "ol", "p",
+    "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "ol", "p",
     "pre", "s", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th",
     "thead", "tr", "ul",
 })
@@ -44,7 +45,7 @@ _TAG_ATTRIBUTES = {
     "th": {"align"},
     "ol": {"start"},
 }
-_ID_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "li", "sup", "div"}
+_ID_TAGS = {"h2", "h3", "h4", "h5", "h6", "li", "sup", "div"}
 EXTERNAL_REL = "nofollow ugc noopener"
 
 
@@ -139,6 +140,20 @@ class WikiLinkExtension(Extension):
         md.inlinePatterns.register(WikiLinkProcessor(WIKILINK, md, self.existing), "wikilink", 175)
 
 
+class DemoteTopHeadings(Treeprocessor):
+    """A page has one h1, its title: a "# Heading" in the text becomes an h2."""
+
+    def run(self, root):
+        for heading in root.iter("h1"):
+            heading.tag = "h2"
+
+
+class OneTitleExtension(Extension):
+    def extendMarkdown(self, md):
+        # before the table of contents (priority 5) collects the headings
+        md.treeprocessors.register(DemoteTopHeadings(md), "demote_top_headings", 30)
+
+
 @dataclass
 class Rendered:
     """A revision's kept rendering."""
@@ -160,6 +175,7 @@ def render(text, existing=frozenset()):
             TocExtension(permalink="#", permalink_title="Link to this section",
                          slugify=slugify, toc_depth="2-3", title="On this page"),
             WikiLinkExtension(frozenset(existing)),
+            OneTitleExtension(),
         ],
         extension_configs={"tables": {"use_align_attribute": True}},
         output_format="html",

@@ -107,3 +107,11 @@ def test_sanitize_is_idempotent_on_its_output():
 ])
 def test_slugify(title, slug):
     assert slugify(title) == slug
+
+
+def test_a_page_has_one_h1_its_title():
+    """A "# Heading" in the text becomes an h2 and enters the table of contents; raw h1 is dropped."""
+    rendered = render("# Top\n\nText.\n\n## Below\n\n<h1>raw</h1>\n")
+    assert "<h1" not in rendered.html
+    assert '<h2 id="top">' in rendered.html and '<h2 id="below">' in rendered.html
+    assert 'href="#top"' in rendered.toc_html and rendered.heading_count == 2
