@@ -9,16 +9,12 @@ so a noisy machine slows both sides alike. See tests/benchmark/README.md.
 """
 
 import argparse
-import hashlib
-import http.client
 import json
 import os
 import platform
 import random
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,9 +24,23 @@ from pathlib import Path
 
 if __package__:
     from . import corpus
+    from .processes import BenchmarkError
+    from .processes import Server
+    from .processes import base_environment
+    from .processes import children
+    from .processes import code_version
+    from .processes import fetch
+    from .processes import handbook_command
 else:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import corpus
+    from processes import BenchmarkError
+    from processes import Server
+    from processes import base_environment
+    from processes import children
+    from processes import code_version
+    from processes import fetch
+    from processes import handbook_command
 
 BENCH_DIR = Path(__file__).resolve().parent
 RATIO_TARGET = 0.70
@@ -79,10 +89,6 @@ function done(summary, latency, requests)
   io.write(string.format("BENCH non200=%d first_status=%d\n", total, first))
 end
 """
-
-
-class BenchmarkError(Exception):
-    """Something went wrong that makes the figures meaningless (errors, non-200 answers)."""
 
 
 def parse_args(argv):
@@ -138,114 +144,7 @@ def parse_args(argv):
     return args
 
 
-# -- processes -------------------------------------------------------------------------------
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def handbook_command():
-    """The `handbook` console script of this interpreter's environment."""
-    script = Path(sys.executable).parent / "handbook"
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "import sys; from handbook.cli import main; sys.argv[0] = 'handbook'; main()"]
-
-
-def base_environment(instance):
-    """The environment for the app: this instance folder, its SQLite database, no overrides."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("HANDBOOK_")}
-    env["HANDBOOK_INSTANCE"] = str(instance)
-    return env
-
-
-class Server:
-    """A gunicorn master we started, with its log; stopped by its own process id only."""
-
-    def __init__(self, name, app, env, workers, workdir, pythonpath=None):
-        self.name = name
-        self.port = free_port()
-        self.log_path = Path(workdir) / f"gunicorn-{name}.log"
-        command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "sync",
-                   "-b", f"127.0.0.1:{self.port}", "--log-level", "warning"]
-        if pythonpath:
-            command += ["--pythonpath", str(pythonpath)]
-        command.append(app)
-        self._log = open(self.log_path, "wb")
-        self.process = subprocess.Popen(command, env=env, cwd=workdir, stdout=self._log,
-                                        stderr=subprocess.STDOUT)
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.port}"
-
-    def wait_ready(self, path, timeout=60):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise BenchmarkError(f"{self.name} server exited:\n{self.log()}")
-            try:
-                status, _headers, _body = fetch(self.port, path)
-                if status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise BenchmarkError(f"{self.name} server did not answer {path} in {timeout}s:\n{self.log()}")
-
-    def wait_workers(self, count, timeout=30):
-        """Until the master has `count` worker children (they boot lazily after the master)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if len(children(self.process.pid)) >= count:
-                return
-            time.sleep(0.1)
-
-    def log(self):
-        self._log.flush()
-        return self.log_path.read_text(errors="replace")[-4000:]
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
-
-
-def fetch(port, path):
-    """(status, headers, body bytes) of one GET, without following redirects."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        return response.status, response.getheaders(), response.read()
-    finally:
-        connection.close()
-
-
 # -- memory ----------------------------------------------------------------------------------
-
-def children(pid):
-    """Direct children of `pid`, read from /proc."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == pid:
-            found.append(int(entry.name))
-    return found
-
 
 def descendants(pid):
     result = []
@@ -485,8 +384,9 @@ def bench_pages(args, pages, script):
             print(f"   round {round_number}: " + ", ".join(line), flush=True)
         for server in servers:
             if server.process.poll() is not None:
-                raise BenchmarkError(f"{server.name} server died during the run:\n{server.log()}")
-        log = wiki.log().strip()
+                raise BenchmarkError(f"{server.name} server died during the run:\n"
+                                     f"{server.log()[-4000:]}")
+        log = wiki.log().strip()[-4000:]
         if log:
             print(f"   wiki server log (tail):\n{log}", flush=True)
 
@@ -569,28 +469,6 @@ def verdicts(results):
                      f"master + {len(r['memory']['workers_rss_mb'])} workers "
                      f"(target < {MEMORY_TARGET_MB} MB): {'MET' if ok else 'NOT MET'}")
     return lines
-
-
-def code_version():
-    """The commit being measured, plus a hash of any uncommitted change to the app code."""
-    root = BENCH_DIR.parent.parent
-
-    def git(*arguments):
-        return subprocess.run(["git", "-C", str(root), *arguments], capture_output=True,
-                              check=True).stdout
-
-    try:
-        commit = git("rev-parse", "--short", "HEAD").decode().strip()
-        diff = git("diff", "HEAD", "--", "handbook", "templates", "static")
-        untracked = git("ls-files", "--others", "--exclude-standard", "--", "handbook", "templates")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    if not diff and not untracked:
-        return commit
-    digest = hashlib.sha1(diff + untracked)
-    for name in untracked.decode().split():
-        digest.update((root / name).read_bytes())
-    return f"{commit} + uncommitted app changes {digest.hexdigest()[:8]}"
 
 
 def main(argv=None):

@@ -34,8 +34,6 @@ import pstats
 import random
 import re
 import shutil
-import signal
-import socket
 import sqlite3
 import statistics
 import string
@@ -51,22 +49,29 @@ from pathlib import Path
 if __package__:
     from . import corpus
     from . import search_queries as sq
+    from .processes import REPO
+    from .processes import BenchmarkError
+    from .processes import Server
+    from .processes import base_environment
+    from .processes import code_version
+    from .processes import handbook_command
 else:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import corpus
     import search_queries as sq
+    from processes import REPO
+    from processes import BenchmarkError
+    from processes import Server
+    from processes import base_environment
+    from processes import code_version
+    from processes import handbook_command
 
-REPO = Path(__file__).resolve().parents[2]
 TARGET_PAGES = 10_000
 TARGET_P95_MS = 100.0
 TARGET_REINDEX_S = 60.0
 TARGET_APPROVAL_MS = 1000.0
 IMPORT_PROFILE_AFTER_S = 360.0
 CORPUS_VERSION = 1  # bump when the generated text changes (invalidates --cache-dir entries)
-
-
-class BenchmarkError(Exception):
-    """Something went wrong that makes the figures meaningless."""
 
 
 def parse_args(argv):
@@ -105,21 +110,6 @@ def parse_args(argv):
 
 # -- processes -------------------------------------------------------------------------------
 
-def handbook_command():
-    script = Path(sys.executable).parent / "handbook"
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c",
-            "import sys; from handbook.cli import main; sys.argv[0] = 'handbook'; main()"]
-
-
-def base_environment(instance):
-    """This instance folder and its private SQLite file; no other HANDBOOK_* setting."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("HANDBOOK_")}
-    env["HANDBOOK_INSTANCE"] = str(instance)
-    return env
-
-
 def handbook(instance, *arguments, stdin=None, extra_env=None, check=True):
     """Run a `handbook` command on `instance`; (seconds, CompletedProcess)."""
     env = base_environment(instance)
@@ -132,70 +122,6 @@ def handbook(instance, *arguments, stdin=None, extra_env=None, check=True):
         raise BenchmarkError(f"handbook {' '.join(arguments)} exited {done.returncode}:\n"
                              f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     return seconds, done
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def children(pid):
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
-class Server:
-    """The gunicorn master we started (stopped by its own pid only), with its log."""
-
-    def __init__(self, instance, workers, workdir):
-        self.port = free_port()
-        self.log_path = Path(workdir) / "gunicorn-search.log"
-        self._log = open(self.log_path, "wb")
-        command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "sync",
-                   "-b", f"127.0.0.1:{self.port}", "--log-level", "warning",
-                   "handbook:create_app()"]
-        self.process = subprocess.Popen(command, env=base_environment(instance), cwd=workdir,
-                                        stdout=self._log, stderr=subprocess.STDOUT)
-        self.workers = workers
-
-    def wait_ready(self, timeout=90):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise BenchmarkError(f"gunicorn exited:\n{self.log()}")
-            try:
-                if request(self.port, "GET", "/api/v1/search?q=warmup")[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.2)
-        else:
-            raise BenchmarkError(f"gunicorn did not answer in {timeout}s:\n{self.log()}")
-        while time.monotonic() < deadline and len(children(self.process.pid)) < self.workers:
-            time.sleep(0.1)
-
-    def log(self):
-        self._log.flush()
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
 
 
 # -- HTTP ------------------------------------------------------------------------------------
@@ -657,8 +583,10 @@ def bench_size(args, pages, vocabulary, queries):
               f" p95 {result['fts5']['p95']:.2f} ms", flush=True)
 
         result["code_at_server_start"] = code_version()
-        server = Server(instance, args.workers, workdir)
-        server.wait_ready()
+        server = Server("search", "handbook:create_app()", base_environment(instance),
+                        args.workers, workdir)
+        server.wait_ready("/api/v1/search?q=warmup", timeout=90)
+        server.wait_workers(args.workers)
         http_seconds, http_totals = time_queries(server.port, queries, args.runs)
         result["http"] = summary_ms([value for values in http_seconds.values() for value in values])
         result["load_after_queries"] = round(os.getloadavg()[0], 2)
@@ -870,18 +798,6 @@ def report(results, queries, vocabulary, args):
 
 def indent(text, lines):
     return "\n".join("    " + line for line in text.strip().splitlines()[:lines + 1])
-
-
-def code_version():
-    """The commit the app code is at, and whether handbook/ has uncommitted changes."""
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
-                                capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "handbook"], cwd=REPO,
-                               capture_output=True, text=True).stdout.strip()
-    except OSError:
-        return "unknown"
-    return commit + (" (handbook/ has uncommitted changes)" if dirty else "")
 
 
 def main(argv=None):

@@ -1,0 +1,144 @@
+"""What both benchmarks share: the `handbook` command, a gunicorn server, child processes and the
+version of the code being measured."""
+
+import hashlib
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class BenchmarkError(Exception):
+    """Something went wrong that makes the figures meaningless (errors, non-200 answers)."""
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def handbook_command():
+    """The `handbook` console script of this interpreter's environment."""
+    script = Path(sys.executable).parent / "handbook"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c",
+            "import sys; from handbook.cli import main; sys.argv[0] = 'handbook'; main()"]
+
+
+def base_environment(instance):
+    """The environment for the app: this instance folder and its private SQLite file; every
+    other HANDBOOK_* setting removed."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("HANDBOOK_")}
+    env["HANDBOOK_INSTANCE"] = str(instance)
+    return env
+
+
+def fetch(port, path):
+    """(status, headers, body bytes) of one GET, without following redirects."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.getheaders(), response.read()
+    finally:
+        connection.close()
+
+
+def children(pid):
+    """Direct children of `pid`, read from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+class Server:
+    """A gunicorn master we started, with its log; stopped by its own process id only."""
+
+    def __init__(self, name, app, env, workers, workdir, pythonpath=None):
+        self.name = name
+        self.port = free_port()
+        self.log_path = Path(workdir) / f"gunicorn-{name}.log"
+        command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "sync",
+                   "-b", f"127.0.0.1:{self.port}", "--log-level", "warning"]
+        if pythonpath:
+            command += ["--pythonpath", str(pythonpath)]
+        command.append(app)
+        self._log = open(self.log_path, "wb")
+        self.process = subprocess.Popen(command, env=env, cwd=workdir, stdout=self._log,
+                                        stderr=subprocess.STDOUT)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def wait_ready(self, path, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise BenchmarkError(f"{self.name} server exited:\n{self.log()[-4000:]}")
+            try:
+                if fetch(self.port, path)[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise BenchmarkError(f"{self.name} server did not answer {path} in {timeout}s:\n"
+                             f"{self.log()[-4000:]}")
+
+    def wait_workers(self, count, timeout=30):
+        """Until the master has `count` worker children (they boot lazily after the master)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(children(self.process.pid)) >= count:
+                return
+            time.sleep(0.1)
+
+    def log(self):
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+
+def code_version():
+    """The commit being measured, plus a hash of any uncommitted change to the app code."""
+    def git(*arguments):
+        return subprocess.run(["git", "-C", str(REPO), *arguments], capture_output=True,
+                              check=True).stdout
+
+    try:
+        commit = git("rev-parse", "--short", "HEAD").decode().strip()
+        diff = git("diff", "HEAD", "--", "handbook", "templates", "static")
+        untracked = git("ls-files", "--others", "--exclude-standard", "--", "handbook", "templates")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    if not diff and not untracked:
+        return commit
+    digest = hashlib.sha1(diff + untracked)
+    for name in untracked.decode().split():
+        digest.update((REPO / name).read_bytes())
+    return f"{commit} + uncommitted app changes {digest.hexdigest()[:8]}"
