@@ -20,6 +20,9 @@ from handbook.search import analysis
 
 #: the index field each query field searches (no field: title, headings and body)
 FIELD_NAMES = {None: "text", "title": "title", "section": "section_title"}
+#: how much more a match in the title counts than in the text (where the title is a part,
+#: but BM25 soon stops counting more occurrences of a word, so it alone cannot put titles first)
+TITLE_BOOST = 4.0
 #: a prefix stands for at most this many of the commonest words it begins
 MAX_PREFIX_TERMS = 8
 SPELLING_FIELD = "topics"
@@ -56,7 +59,15 @@ def _atom(atom, reader):
     terms = analysis.stems(atom.text)
     if not terms:
         return None
-    return wq.Term(name, terms[0]) if len(terms) == 1 else Phrase(name, terms)
+    if atom.field is None:  # also asked of titles alone, so a page named so ranks first
+        return wq.Or([_words(name, terms), _words("title", terms, TITLE_BOOST)])
+    return _words(name, terms)
+
+
+def _words(name, terms, boost=1.0):
+    if len(terms) == 1:
+        return wq.Term(name, terms[0], boost=boost)
+    return Phrase(name, terms, boost=boost)
 
 
 def _prefix(text, name, reader):
@@ -82,15 +93,16 @@ class Phrase(wq.Phrase):
         if any((self.fieldname, word) not in reader for word in self.words):
             return NullMatcher()
         return AdjacentWords([(offset, wq.Term(self.fieldname, word).matcher(searcher, context))
-                              for offset, word in enumerate(self.words)])
+                              for offset, word in enumerate(self.words)], self.boost)
 
 
 class AdjacentWords(Matcher):
     """Documents where the terms ((offset in the phrase, term matcher)) stand in that order;
-    scored as the sum of the terms' scores, like an AND of the words."""
+    scored as the sum of the terms' scores (times `boost`), like an AND of the words."""
 
-    def __init__(self, terms):
+    def __init__(self, terms, boost=1.0):
         self._terms = terms
+        self._boost = boost
         self._matchers = [matcher for _, matcher in terms]
         self._settle()
 
@@ -136,13 +148,14 @@ class AdjacentWords(Matcher):
         self._settle()
 
     def score(self):
-        return sum(matcher.score() for matcher in self._matchers)
+        return sum(matcher.score() for matcher in self._matchers) * self._boost
 
     def children(self):
         return list(self._matchers)
 
     def copy(self):
-        return AdjacentWords([(offset, matcher.copy()) for offset, matcher in self._terms])
+        return AdjacentWords([(offset, matcher.copy()) for offset, matcher in self._terms],
+                             self._boost)
 
     def replace(self, minquality=0):
         return self if self.is_active() else NullMatcher()
