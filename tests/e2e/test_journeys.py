@@ -5,6 +5,8 @@ import re
 import pytest
 
 from handbook.models import Role
+from handbook.services import pages
+from handbook.services import sections
 
 try:
     from playwright.sync_api import expect
@@ -77,6 +79,50 @@ def test_reader_browses_contents_section_page_and_history(session, make_page, vi
     expect(rows.first).to_contain_text("libby")
     expect(rows.first).to_contain_text("Started")
     expect(rows.first.locator(".badge")).to_have_text("current")
+
+
+def test_reader_searches_from_the_header(session, make_page, librarian, visitor):
+    """A reader presses "/", is offered titles as they type, reads results with the words marked,
+    narrows them by section, and follows "Did you mean" to the right spelling."""
+    make_page("Network weaving", "A weaver introduces people who should know each other.\n")
+    make_page("Holding the space", "Trust grows slowly, and network weaving depends on it.\n")
+    foundations = sections.create_section(session, librarian, title="Foundations", summary="Ideas.")
+    pages.create_page(session, librarian, section_id=foundations.id, title="Systems change",
+                      body="Weaving a network takes years.\n", summary="Started")
+    settle(session)
+    reader = visitor()
+
+    reader.goto("/")
+    reader.keyboard.press("/")
+    box = reader.locator("#search-q")
+    expect(box).to_be_focused()
+    box.press_sequentially("weav")
+    suggestions = reader.locator("#search-suggestions")
+    expect(suggestions).to_be_visible()
+    expect(suggestions.get_by_role("link").first).to_have_text("Network weaving")
+    expect(suggestions.get_by_role("link")).to_have_count(3)
+
+    box.fill("weaving")
+    box.press("Enter")
+    expect(reader).to_have_url(re.compile(r"/search\?q=weaving$"))
+    expect(reader.get_by_role("heading", level=2, name="3 results")).to_be_visible()
+    results = reader.locator("ol.results > li")
+    expect(results.first.get_by_role("heading", level=3)).to_have_text("Network weaving")
+    expect(reader.locator("ol.results mark").first).to_have_text(re.compile("^weaving$", re.I))
+    facets = reader.get_by_role("complementary", name="Filter results")
+    expect(facets.get_by_role("listitem").filter(has_text="Practical methods")).to_contain_text("2")
+
+    facets.get_by_role("link", name="Foundations").click()
+    expect(reader.locator("#results-title")).to_have_text("1 result (filtered)")
+    expect(results.get_by_role("heading", level=3)).to_have_text(["Systems change"])
+    reader.get_by_role("link", name="Clear filters").click()
+    expect(reader.get_by_role("heading", level=2, name="3 results")).to_be_visible()
+
+    reader.locator("#search-page-q").fill("weavng")
+    reader.locator("#search-page-q").press("Enter")
+    expect(reader.get_by_text("Nothing in the published handbook matches")).to_be_visible()
+    reader.locator("p.suggestion").get_by_role("link", name="weaving").click()
+    expect(reader.get_by_role("heading", level=2, name="3 results")).to_be_visible()
 
 
 def test_proposal_waits_for_review_then_goes_live(session, make_page, make_user, visitor, log_in):
