@@ -3,6 +3,7 @@
 These need no database: the backend is given search documents directly.
 """
 
+import os
 from datetime import datetime
 from datetime import timezone
 
@@ -127,6 +128,7 @@ def test_a_failed_worker_keeps_the_old_index(backend, monkeypatch):
     with pytest.raises(RuntimeError):
         backend.rebuild(None, iter(pages))
     assert found(backend, "still") == ["page-1"]
+    assert not os.path.exists(backend.folder + ".rebuild")
 
 
 def test_an_index_of_an_older_schema_is_not_current(backend, tmp_path):

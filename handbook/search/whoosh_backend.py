@@ -16,8 +16,8 @@ from whoosh.index import LockError
 
 from handbook.search import analysis
 from handbook.search import whoosh_query
-from handbook.search.backend import RawResults
 from handbook.search import whoosh_schema
+from handbook.search.backend import RawResults
 from handbook.search.whoosh_schema import SCHEMA
 
 #: worker processes of a full rebuild of at least PARALLEL_FROM pages; each writes one segment
@@ -94,10 +94,14 @@ class WhooshBackend:
         fresh = self.folder + ".rebuild"
         shutil.rmtree(fresh, ignore_errors=True)
         os.makedirs(fresh)
-        count = _build(index.create_in(fresh, SCHEMA), documents, progress)
-        built = index.open_dir(fresh).doc_count()
-        if built != count:  # a worker failed: keep the old index
-            raise RuntimeError(f"the new search index holds {built} of {count} pages")
+        try:
+            count = _build(index.create_in(fresh, SCHEMA), documents, progress)
+            built = index.open_dir(fresh).doc_count()
+            if built != count:  # a worker failed: keep the old index
+                raise RuntimeError(f"the new search index holds {built} of {count} pages")
+        except BaseException:
+            shutil.rmtree(fresh, ignore_errors=True)
+            raise
         self._index = None
         with self._lock:
             if self._searcher is not None:
@@ -150,7 +154,8 @@ class WhooshBackend:
                     continue
                 candidates = whoosh_query.close_words(self._read_once.vocabulary, word.lower())
                 if candidates:
-                    better[word] = max(candidates, key=lambda candidate: (pages_holding(candidate), candidate))
+                    better[word] = max(candidates, key=lambda candidate: (
+                        pages_holding(candidate), candidate))
         return better
 
 

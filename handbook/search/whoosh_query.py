@@ -59,7 +59,7 @@ def _atom(atom, reader):
     terms = analysis.stems(atom.text)
     if not terms:
         return None
-    if atom.field is None:  # also asked of titles alone, so a page named so ranks first
+    if atom.field is None:  # also asked of titles alone, so a page named for the words ranks first
         return wq.Or([_words(name, terms), _words("title", terms, TITLE_BOOST)])
     return _words(name, terms)
 
