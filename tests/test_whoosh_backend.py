@@ -92,7 +92,8 @@ def test_spelling_suggestions_come_from_titles_and_headings(backend):
 
 
 def test_index_and_snippets_share_one_analysis():
-    assert analysis.stems("Convening, e.g. 3.5 conveners; a I") == ["conven", "e.g", "3.5", "conven", "a", "i"]
+    assert analysis.stems("Convening, e.g. 3.5 conveners; a I") == [
+        "conven", "e.g", "3.5", "conven", "a", "i"]
     marked = snippet("The convening of conveners, e.g. twice.", ["convene"])
     assert str(marked) == "The <mark>convening</mark> of <mark>conveners</mark>, e.g. twice."
 
