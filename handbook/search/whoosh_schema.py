@@ -21,7 +21,8 @@ from whoosh.system import pack_uint
 
 from handbook.search import analysis
 
-#: positions left empty between the parts of a field, so that no phrase runs from one into the next
+#: positions left empty between the parts of a field (title, each heading, body), so that no
+#: phrase runs from one into the next
 PART_GAP = 100
 #: how much a word counts where it stands: titles most, then headings, then the body
 TITLE_WEIGHT = 4.0
