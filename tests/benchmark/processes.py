@@ -1,5 +1,5 @@
-"""What both benchmarks share: the `handbook` command, a gunicorn server, child processes and the
-version of the code being measured."""
+"""What both benchmarks share: the `handbook` command, a gunicorn server, HTTP requests, child
+processes, the version of the code being measured, and plain-text tables."""
 
 import hashlib
 import http.client
@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -41,13 +42,27 @@ def base_environment(instance):
     return env
 
 
-def fetch(port, path):
-    """(status, headers, body bytes) of one GET, without following redirects."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+def request(port, method, path, form=None, cookies=None):
+    """(status, headers message, body bytes, seconds) of one request; redirects not followed.
+
+    A new connection each time: gunicorn's sync workers close the connection after every answer
+    (no keep-alive), so connecting is part of what any client pays.
+    """
+    headers = {}
+    body = None
+    if form is not None:
+        body = urllib.parse.urlencode(form)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{key}={value}" for key, value in cookies.items())
+    started = time.perf_counter()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
-        connection.request("GET", path)
+        connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
-        return response.status, response.getheaders(), response.read()
+        data = response.read()
+        seconds = time.perf_counter() - started
+        return response.status, response.msg, data, seconds
     finally:
         connection.close()
 
@@ -93,7 +108,7 @@ class Server:
             if self.process.poll() is not None:
                 raise BenchmarkError(f"{self.name} server exited:\n{self.log()[-4000:]}")
             try:
-                if fetch(self.port, path)[0] == 200:
+                if request(self.port, "GET", path)[0] == 200:
                     return
             except OSError:
                 pass
@@ -142,3 +157,12 @@ def code_version():
     for name in untracked.decode().split():
         digest.update((REPO / name).read_bytes())
     return f"{commit} + uncommitted app changes {digest.hexdigest()[:8]}"
+
+
+def render_table(header, rows):
+    """A plain-text table: right-aligned columns under a header and a rule."""
+    widths = [max(len(header[i]), *(len(row[i]) for row in rows)) for i in range(len(header))]
+    lines = ["  ".join(cell.rjust(width) for cell, width in zip(header, widths)),
+             "  ".join("-" * width for width in widths)]
+    lines += ["  ".join(cell.rjust(width) for cell, width in zip(row, widths)) for row in rows]
+    return "\n".join(lines)

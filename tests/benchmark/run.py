@@ -29,8 +29,9 @@ if __package__:
     from .processes import base_environment
     from .processes import children
     from .processes import code_version
-    from .processes import fetch
     from .processes import handbook_command
+    from .processes import render_table
+    from .processes import request
 else:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import corpus
@@ -39,8 +40,9 @@ else:
     from processes import base_environment
     from processes import children
     from processes import code_version
-    from processes import fetch
     from processes import handbook_command
+    from processes import render_table
+    from processes import request
 
 BENCH_DIR = Path(__file__).resolve().parent
 RATIO_TARGET = 0.70
@@ -313,11 +315,11 @@ def sample_pages(port, slugs, count, rng):
     sizes = []
     headers = None
     for slug in rng.sample(slugs, min(count, len(slugs))):
-        status, headers, body = fetch(port, f"/wiki/{slug}")
+        status, headers, body, _seconds = request(port, "GET", f"/wiki/{slug}")
         if status != 200:
             raise BenchmarkError(f"/wiki/{slug} answered {status}, expected 200")
         sizes.append(len(body))
-    return sizes, dict(headers)
+    return sizes, dict(headers.items())
 
 
 def bench_pages(args, pages, script):
@@ -354,7 +356,7 @@ def bench_pages(args, pages, script):
         servers.append(ceiling)
         ceiling.wait_ready("/")
         ceiling.wait_workers(args.workers)
-        status, _headers, body = fetch(ceiling.port, "/wiki/anything")
+        status, _headers, body, _seconds = request(ceiling.port, "GET", "/wiki/anything")
         if status != 200 or len(body) != page_bytes:
             raise BenchmarkError(f"ceiling page is {len(body)} bytes ({status}), expected {page_bytes}")
 
@@ -448,11 +450,7 @@ def table(results):
             f"{r['memory']['rss_mb']:.0f}",
             f"{r['memory']['pss_mb']:.0f}" if r["memory"]["pss_mb"] is not None else "-",
         ])
-    widths = [max(len(header[i]), *(len(row[i]) for row in rows)) for i in range(len(header))]
-    lines = ["  ".join(cell.rjust(width) for cell, width in zip(header, widths)),
-             "  ".join("-" * width for width in widths)]
-    lines += ["  ".join(cell.rjust(width) for cell, width in zip(row, widths)) for row in rows]
-    return "\n".join(lines)
+    return render_table(header, rows)
 
 
 def verdicts(results):

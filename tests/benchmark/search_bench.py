@@ -24,7 +24,6 @@ targets are met), 2 when it failed (a non-200 answer, a failed command, a dirty 
 
 import argparse
 import cProfile
-import http.client
 import io
 import json
 import math
@@ -55,6 +54,8 @@ if __package__:
     from .processes import base_environment
     from .processes import code_version
     from .processes import handbook_command
+    from .processes import render_table
+    from .processes import request
 else:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import corpus
@@ -65,6 +66,8 @@ else:
     from processes import base_environment
     from processes import code_version
     from processes import handbook_command
+    from processes import render_table
+    from processes import request
 
 TARGET_PAGES = 10_000
 TARGET_P95_MS = 100.0
@@ -125,31 +128,6 @@ def handbook(instance, *arguments, stdin=None, extra_env=None, check=True):
 
 
 # -- HTTP ------------------------------------------------------------------------------------
-
-def request(port, method, path, form=None, cookies=None):
-    """(status, headers message, body bytes, seconds) of one request; redirects not followed.
-
-    A new connection each time: gunicorn's sync workers close the connection after every answer
-    (no keep-alive), so connecting is part of what any client pays.
-    """
-    headers = {}
-    body = None
-    if form is not None:
-        body = urllib.parse.urlencode(form)
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    if cookies:
-        headers["Cookie"] = "; ".join(f"{key}={value}" for key, value in cookies.items())
-    started = time.perf_counter()
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        data = response.read()
-        seconds = time.perf_counter() - started
-        return response.status, response.msg, data, seconds
-    finally:
-        connection.close()
-
 
 class Browser:
     """One logged-in person: keeps cookies, finds CSRF tokens in forms."""
@@ -665,14 +643,6 @@ def bench_size(args, pages, vocabulary, queries):
 
 
 # -- report ----------------------------------------------------------------------------------
-
-def render_table(header, rows):
-    widths = [max(len(header[i]), *(len(row[i]) for row in rows)) for i in range(len(header))]
-    lines = ["  ".join(cell.rjust(width) for cell, width in zip(header, widths)),
-             "  ".join("-" * width for width in widths)]
-    lines += ["  ".join(cell.rjust(width) for cell, width in zip(row, widths)) for row in rows]
-    return "\n".join(lines)
-
 
 def main_table(results):
     header = ["pages", "words/page", "import s", "reindex s", "pages/s", "HTTP p50", "p95",
