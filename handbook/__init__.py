@@ -5,11 +5,14 @@ from flask import Flask
 from handbook import auth
 from handbook import config
 from handbook import db
-from handbook import encoding
 from handbook import headers
 from handbook import page_cache
 from handbook import paths
+from handbook import rate_limits
 from handbook import rendering
+from handbook import request_guard
+from handbook import runtime
+from handbook import url_numbers
 from handbook.search import integration as search_integration
 from handbook import views
 
@@ -22,12 +25,15 @@ def create_app(overrides=None):
         static_folder=str(paths.static_dir()),
     )
     config.load(app, overrides or {})
+    url_numbers.init_app(app)
     db.init_app(app)
     rendering.init_app(app)
-    encoding.init_app(app)
+    search_integration.init_app(app)
+    runtime.init_app(app)
+    request_guard.init_app(app)
+    rate_limits.init_app(app)
     auth.init_app(app)
     headers.init_app(app)
     page_cache.init_app(app)
-    search_integration.init_app(app)
     views.init_app(app)
     return app

@@ -5,13 +5,12 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask import request
 from limits import parse
-from limits import storage
-from limits import strategies
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import select
 
 from handbook import db
+from handbook import rate_limits
 from handbook.models import User
 
 login_manager = LoginManager()
@@ -36,21 +35,45 @@ def load_user(identity):
 
 
 class LoginThrottle:
-    """Login attempts counted per account and per address (in memory, or Redis when shared)."""
+    """Failed logins, counted per (account, address), per address, and per account with a much
+    larger ceiling. Guessing is slowed from any one address, and from many addresses at once
+    by the ceiling; but while the ceiling holds an account, a correct password from an address
+    with no recent failures still gets in, so nobody can lock the owner out."""
 
-    def __init__(self, storage_uri):
-        self.limiter = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_uri))
+    def __init__(self, config):
+        self.config = config
 
-    def allow(self, limit):
-        """Count this attempt; False once the account or the address has used `limit`."""
-        allowance = parse(limit)
-        keys = [f"address:{request.remote_addr}",
-                "account:" + request.form.get("name", "").strip().lower()[:40]]
-        if not all(self.limiter.test(allowance, "login", key) for key in keys):
+    def _limits(self):
+        return (parse(self.config["LOGIN_LIMITS"]), parse(self.config["LOGIN_ADDRESS_LIMITS"]),
+                parse(self.config["LOGIN_ACCOUNT_CEILING"]))
+
+    @staticmethod
+    def _keys(name):
+        account = (name or "").strip().lower()[:40]
+        address = request.remote_addr or ""
+        return f"{account}|{address}", address, account
+
+    def may_try(self, name):
+        """Whether a login for `name` from this address may be checked at all."""
+        strategy = rate_limits.limiter.limiter
+        pair_limit, address_limit, ceiling = self._limits()
+        pair, address, account = self._keys(name)
+        if not (strategy.test(pair_limit, "login-pair", pair)
+                and strategy.test(address_limit, "login-address", address)):
             return False
-        for key in keys:
-            self.limiter.hit(allowance, "login", key)
-        return True
+        if strategy.test(ceiling, "login-account", account):
+            return True
+        _reset, remaining = strategy.get_window_stats(address_limit, "login-address", address)
+        return remaining >= address_limit.amount
+
+    def failed(self, name):
+        """Count a wrong password."""
+        strategy = rate_limits.limiter.limiter
+        pair_limit, address_limit, ceiling = self._limits()
+        pair, address, account = self._keys(name)
+        strategy.hit(pair_limit, "login-pair", pair)
+        strategy.hit(address_limit, "login-address", address)
+        strategy.hit(ceiling, "login-account", account)
 
 
 def throttle():
@@ -72,4 +95,4 @@ def safe_next(target):
 def init_app(app):
     login_manager.init_app(app)
     csrf.init_app(app)
-    app.extensions["handbook_login_throttle"] = LoginThrottle(app.config["RATELIMIT_STORAGE_URI"])
+    app.extensions["handbook_login_throttle"] = LoginThrottle(app.config)

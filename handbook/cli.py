@@ -7,16 +7,18 @@ import click
 from sqlalchemy import func
 from sqlalchemy import select
 
+from handbook import changes
 from handbook import content_io
 from handbook import create_app
 from handbook import db
+from handbook import outbox
 from handbook import paths
+from handbook import rendering
 from handbook import schema
 from handbook.models import Page
 from handbook.models import Revision
 from handbook.models import Role
 from handbook.search import check as search_check
-from handbook.search import integration
 from handbook.services import accounts
 from handbook.services import links
 from handbook.services import reading
@@ -27,29 +29,40 @@ ROLES = click.Choice([role.name for role in Role])
 
 @contextmanager
 def app_session(app):
-    """A write session for commands, with the app's bounded renderer."""
+    """A write session for commands; the rendering child stops when the command ends."""
     try:
-        engine = app.extensions["handbook_engine"]
-        with db.session_scope(engine, app.extensions["handbook_renderer"]) as session:
+        with db.session_scope(app.extensions["handbook_runtime"]) as session:
             yield session
     finally:
         app.extensions["handbook_renderer"].close()
 
 
+def renderer(app):
+    return app.extensions["handbook_renderer"]
+
+
 def initialise(app):
-    """Upgrade the schema, import content/ into an empty handbook, build a missing or outdated
-    search index. Idempotent."""
+    """Upgrade the schema, import content/ into an empty handbook, render again what an
+    older renderer kept, build a missing or outdated search index, do owed work. Idempotent."""
     schema.upgrade(app.extensions["handbook_engine"])
     backend = app.extensions["handbook_search"]
     with app_session(app) as session:
         if session.scalar(select(func.count(Page.id))):
             imported = 0
         else:
-            imported = content_io.import_dir(session, paths.content_dir())
+            imported = content_io.import_dir(session, paths.content_dir(), renderer(app))
+        _rerender_stale(session, renderer(app))
         if not backend.is_current():
             search_check.rebuild(session, backend)
-    integration.pay_debts(app)
+    changes.drain(app.extensions["handbook_runtime"])
     return imported
+
+
+def _rerender_stale(session, bounded):
+    """Render again every revision kept by an older renderer; how many changed."""
+    stale = session.scalars(
+        select(Revision).where(Revision.render_version != rendering.RENDER_VERSION)).all()
+    return sum(links.rerender_stale(session, bounded, revision) for revision in stale)
 
 
 @click.group(help="The Systems Convenor handbook: a moderated, versioned markdown wiki.")
@@ -110,9 +123,8 @@ def users_set_role(name, role):
     app = create_app()
     try:
         with app_session(app) as session:
-            user = accounts.get_by_name(session, name)
-            user.role = Role[role]
-            user.rotate_session_token()
+            accounts.set_role_from_command_line(session, accounts.get_by_name(session, name),
+                                                Role[role])
     except ServiceError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"{name} is now {role}.")
@@ -134,10 +146,9 @@ def import_command(folder):
     schema.upgrade(app.extensions["handbook_engine"])
     try:
         with app_session(app) as session:
-            changed = content_io.import_dir(session, folder)
+            changed = content_io.import_dir(session, folder, renderer(app))
     except (content_io.ContentError, ServiceError) as error:
         raise click.ClickException(str(error)) from None
-    integration.pay_debts(app)
     click.echo(f"Imported {changed} new or changed pages.")
 
 
@@ -154,9 +165,18 @@ def export_command(folder):
 def rerender():
     app = create_app()
     with app_session(app) as session:
-        revisions = session.scalars(select(Revision)).all()
-        count = sum(links.rerender_stale(session, revision) for revision in revisions)
+        count = _rerender_stale(session, renderer(app))
     click.echo(f"Rendered {count} revisions again.")
+
+
+@main.command(help="Do the work owed after commits now (search index, re-renderings); for cron.")
+def drain():
+    app = create_app()
+    runtime = app.extensions["handbook_runtime"]
+    changes.drain(runtime)
+    with app_session(app) as session:
+        left = outbox.owed(session)
+    click.echo(f"Done; {left} entries wait for a retry." if left else "Nothing is owed.")
 
 
 @main.command(help="Rebuild the search index from the database (shows progress).")

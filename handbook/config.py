@@ -28,7 +28,18 @@ DEFAULTS = {
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_KEY_PREFIX": "handbook",
+    #: failed logins per account and address; per address; per account (from anywhere)
     "LOGIN_LIMITS": "10 per 15 minutes",
+    "LOGIN_ADDRESS_LIMITS": "50 per 15 minutes",
+    "LOGIN_ACCOUNT_CEILING": "100 per 15 minutes",
+    #: previews and saves (each renders text), per account and per address
+    "EXPENSIVE_LIMITS": "30 per minute",
+    #: texts refused for taking too long to render, per account and per address
+    "REFUSED_RENDER_LIMITS": "3 per 10 minutes",
+    #: searches (results page and suggestions) per address
+    "SEARCH_LIMITS": "60 per minute",
     "WTF_CSRF_TIME_LIMIT": None,
     #: compressed reader pages kept per worker (about 3 KB a page)
     "PAGE_CACHE_BYTES": 48 * 1024 * 1024,

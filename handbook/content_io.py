@@ -6,16 +6,17 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
+from handbook import changes
 from handbook.models import Page
 from handbook.models import Section
 from handbook.render_budget import RenderRefused
-from handbook.search import outbox
 from handbook.services import accounts
 from handbook.services import links
 from handbook.services import pages
+from handbook.services import titles
+from handbook.rendering import slugify
 from handbook.services.errors import ServiceError
 from handbook.services.validation import clean_body
-from handbook.services.validation import clean_title
 
 SECTION_FILE = "_section.md"
 _SECTION_DIR = re.compile(r"^(\d+)-(.+)$")
@@ -40,82 +41,95 @@ def parse(path):
     return meta, match.group(2).lstrip("\n")
 
 
-def import_dir(session, folder):
+def import_dir(session, folder, renderer):
     """Read a content folder: new sections and pages, new revisions where text changed.
 
-    Pages are rendered knowing every slug the import will publish, so links between imported
+    Pages are rendered knowing every page the import will publish, so links between imported
     pages are right at once; pages already in the handbook that link to new ones are rendered
-    again once, at the end.
+    again after the commit (publishing declares it).
     """
     system = accounts.system_user(session)
     section_dirs = [path for path in sorted(Path(folder).iterdir())
                     if path.is_dir() and _SECTION_DIR.match(path.name)]
-    files = [path for section_dir in section_dirs for path in sorted(section_dir.glob("*.md"))
-             if path.name != SECTION_FILE]
-    imported = {path.stem for path in files}
-    new_slugs = imported - set(session.scalars(
-        select(Page.slug).where(Page.slug.in_(imported), Page.current_revision_id.is_not(None))))
-    live = links.live_slugs(session) | imported
+    parsed = {path: _parse_page(path) for section_dir in section_dirs
+              for path in sorted(section_dir.glob("*.md")) if path.name != SECTION_FILE}
+    live = links.live_targets(session)
+    for path, (meta, title, body) in parsed.items():
+        live.setdefault(slugify(title), path.stem)
+        live[path.stem] = path.stem
     changed = 0
     for section_dir in section_dirs:
         match = _SECTION_DIR.match(section_dir.name)
-        section = _import_section(session, section_dir, match.group(2), int(match.group(1)), live)
+        section = _import_section(session, renderer, section_dir, match.group(2),
+                                  int(match.group(1)), live)
         for path in sorted(section_dir.glob("*.md")):
             if path.name != SECTION_FILE:
-                changed += _import_page(session, system, section, path, live)
-    if new_slugs:
-        links.refresh_linking_pages(session, new_slugs, skip=imported)
+                changed += _import_page(session, renderer, system, section, path, parsed[path], live)
     return changed
 
 
-def _import_section(session, section_dir, slug, default_order, live):
+def _parse_page(path):
+    meta, body = parse(path)
+    try:
+        return meta, titles.normalise(str(meta["title"])), clean_body(body)
+    except ServiceError as error:
+        raise ContentError(f"{path}: {error}") from None
+
+
+def _import_section(session, renderer, section_dir, slug, default_order, live):
     meta, body = parse(section_dir / SECTION_FILE) if (section_dir / SECTION_FILE).exists() else (
         {"title": slug.replace("-", " ").capitalize()}, "")
     section = session.scalar(select(Section).where(Section.slug == slug))
     if section is None:
         section = Section(slug=slug)
         session.add(section)
-    section.title = clean_title(str(meta["title"]))
-    section.position = int(meta.get("order", default_order))
-    section.summary = str(meta.get("summary", ""))
+    values = {"title": titles.normalise(str(meta["title"])),
+              "position": int(meta.get("order", default_order)),
+              "summary": str(meta.get("summary", ""))}
     if section.introduction != body.strip() or not section.introduction_html:
-        section.introduction = body.strip()
+        values["introduction"] = body.strip()
         try:
-            section.introduction_html = links.render_text(session, body, live).html if body.strip() else ""
+            values["introduction_html"] = (links.render_text(session, renderer, body, live).html
+                                           if body.strip() else "")
         except RenderRefused as refused:
             raise ContentError(f"{section_dir / SECTION_FILE}: {refused}") from None
+    if section.id is not None and section.title != values["title"]:
+        changes.page_changed(session, *[page.id for page in section.pages])
+    if any(getattr(section, name) != value for name, value in values.items()):
+        for name, value in values.items():
+            setattr(section, name, value)
+        changes.layout_changed(session)
     session.flush()
     return section
 
 
-def _import_page(session, system, section, path, live):
+def _import_page(session, renderer, system, section, path, parsed, live):
     """Create or update one page from its file; 1 when a revision was published."""
-    meta, body = parse(path)
-    try:
-        title = clean_title(str(meta["title"]))
-        body = clean_body(body)
-    except ServiceError as error:
-        raise ContentError(f"{path}: {error}") from None
+    meta, title, body = parsed
     page = session.scalar(select(Page).where(Page.slug == path.stem))
     if page is None:
-        page = Page(slug=path.stem, title=title, section=section, tags=[])
+        page = Page(slug=path.stem, title=title, title_key=slugify(title), section=section, tags=[])
         session.add(page)
-    tags = [str(tag) for tag in meta.get("tags") or []]
-    if page.id is not None and (page.section_id != section.id or page.tags != tags):
-        outbox.owe(session, [page.id])
-    page.section = section
-    page.position = int(meta.get("order", 0))
-    page.tags = tags
-    page.summary = str(meta.get("summary", ""))
+    values = {"section": section, "position": int(meta.get("order", 0)),
+              "tags": [str(tag) for tag in meta.get("tags") or []],
+              "summary": str(meta.get("summary", ""))}
+    if any(getattr(page, name) != value for name, value in values.items()):
+        for name, value in values.items():
+            setattr(page, name, value)
+        if page.id is not None:
+            changes.page_changed(session, page.id)
     session.flush()
     current = page.current_revision
     if current is not None and current.body == body and current.title == title:
         return 0
     summary = "Imported from files" if current else "First version"
+    try:
+        rendered = links.render_text(session, renderer, body, live)
+    except RenderRefused as refused:
+        raise ContentError(f"{path}: {refused}") from None
     revision = pages.add_revision(session, page, system, title, body, summary, base=current,
-                                  live=live)
-    pages.publish(session, page, revision, expected=page.current_revision_id, reviewer=system,
-                  refresh_links=False)
+                                  rendered=rendered)
+    pages.publish(session, page, revision, expected=page.current_revision_id, reviewer=system)
     return 1
 
 

@@ -1,17 +1,23 @@
-"""The engine, one Session per request, and SQLite's pragmas for safe concurrent writes."""
+"""The engine, one Session per request, and the rule that only a declared write may write.
+
+A session reads freely in an ordinary (deferred) transaction. Before a service writes it
+calls `begin_write(session)`: on SQLite that ends the read transaction and takes the write
+lock (BEGIN IMMEDIATE), so slow work (rendering, hashing) is done before the lock is held and
+no later attribute load can take it again. A flush with changes outside a write is a bug, and
+is refused loudly.
+"""
 
 from contextlib import contextmanager
 
 from flask import current_app
 from flask import g
-from flask import has_request_context
-from flask import request
 from sqlalchemy import create_engine
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-#: Methods whose requests only read; every other request opens a write transaction.
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+class HandbookSession(Session):
+    """The sessions of the app and its commands; `changes` listens to their commits."""
 
 
 def make_engine(url):
@@ -49,6 +55,45 @@ def writer(engine):
     return engine.execution_options(sqlite_begin="IMMEDIATE")
 
 
+def new_session(runtime, *, writing=False):
+    """A session on the runtime's engine; a `writing` one (commands) begins with a write.
+    After each commit every session reads again until the next begin_write()."""
+    session = HandbookSession(bind=runtime.engine, expire_on_commit=False)
+    session.info["runtime"] = runtime
+    if writing:
+        begin_write(session)
+    return session
+
+
+def begin_write(session):
+    """From here on the session writes (see the module's docstring). Idempotent."""
+    if is_writing(session):
+        return
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("begin_write() must come before the first change")
+    if session.in_transaction():
+        session.commit()
+    session.info["writing"] = True
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
+def is_writing(session):
+    return session.info.get("writing", False)
+
+
+@event.listens_for(HandbookSession, "before_flush")
+def _refuse_undeclared_writes(session, _context, _instances):
+    if (session.new or session.dirty or session.deleted) and not is_writing(session):
+        raise RuntimeError("a change was flushed without begin_write()")
+
+
+@event.listens_for(HandbookSession, "after_commit")
+@event.listens_for(HandbookSession, "after_rollback")
+def _write_ends(session):
+    session.info.pop("writing", None)
+
+
 def init_app(app):
     """Create the engine for this app and close each request's session at teardown."""
     app.extensions["handbook_engine"] = make_engine(app.config["DATABASE_URL"])
@@ -65,20 +110,16 @@ def engine_for(app):
 
 
 def get_session():
-    """The request's session: write transactions for POSTs, deferred reads otherwise."""
+    """The request's session: it reads until a service calls begin_write()."""
     if "db_session" not in g:
-        writes = not has_request_context() or request.method not in READ_METHODS
-        bind = writer(engine()) if writes else engine()
-        g.db_session = Session(bind=bind, expire_on_commit=False)
-        g.db_session.info["renderer"] = current_app.extensions["handbook_renderer"]
+        g.db_session = new_session(current_app.extensions["handbook_runtime"])
     return g.db_session
 
 
 @contextmanager
-def session_scope(bind, renderer=None):
+def session_scope(runtime):
     """A session for commands and scripts: commit on success, roll back on error."""
-    session = Session(bind=writer(bind), expire_on_commit=False)
-    session.info["renderer"] = renderer
+    session = new_session(runtime, writing=True)
     try:
         yield session
         session.commit()

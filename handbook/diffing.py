@@ -93,8 +93,15 @@ def change_size(old, new):
     return added, removed
 
 
-def three_way_merge(base, theirs, mine):
-    """Merge `mine` and `theirs`, both descended from `base`; report overlapping changes."""
+#: the lines that mark a conflict in a text for its author to resolve
+MINE_MARK = "<<<<<<< your text"
+SPLIT_MARK = "======="
+THEIRS_MARK = ">>>>>>> published text"
+
+
+def three_way_merge(base, theirs, mine, markers=False):
+    """Merge `mine` and `theirs`, both descended from `base`; report overlapping changes.
+    With `markers`, a conflict is written into the text between marker lines."""
     merger = merge3.Merge3(
         _lines(base), _lines(theirs), _lines(mine), is_cherrypick=False
     )
@@ -110,6 +117,9 @@ def three_way_merge(base, theirs, mine):
         else:
             _, _, _, a1, a2, b1, b2 = region
             conflicts.append(("".join(merger.a[a1:a2]), "".join(merger.b[b1:b2])))
+            if markers:
+                merged.extend([MINE_MARK + "\n", *merger.b[b1:b2], SPLIT_MARK + "\n",
+                               *merger.a[a1:a2], THEIRS_MARK + "\n"])
     return MergeResult("".join(merged), conflicts)
 
 
@@ -118,3 +128,9 @@ def _lines(text):
     if text and not text.endswith("\n"):
         text += "\n"
     return text.splitlines(True)
+
+
+def has_conflict_marks(text):
+    """True while a text still holds the lines that mark an unresolved conflict."""
+    lines = set(text.splitlines())
+    return MINE_MARK in lines or THEIRS_MARK in lines

@@ -139,6 +139,8 @@ class Page(Base):
     section_id: Mapped[int] = mapped_column(ForeignKey("sections.id"))
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     title: Mapped[str] = mapped_column(String(200))
+    #: the title as a wiki link matches it (rendering.slugify): [[Title]] finds the page by it
+    title_key: Mapped[str] = mapped_column(String(120), index=True, default="")
     #: position within the section, lowest first
     position: Mapped[int] = mapped_column(Integer, default=0)
     tags: Mapped[list] = mapped_column(JSON, default=list)
@@ -246,13 +248,22 @@ class SiteState(Base):
     generation: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class SearchOutbox(Base):
-    """What the search index owes: written in the transaction that changed a page."""
+class OutboxEntry(Base):
+    """Work a commit owes to derived data (the search index, re-rendering of linking pages):
+    written in the transaction that caused it, done after the commit, retried until done."""
 
-    __tablename__ = "search_outbox"
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_kind_done", "kind", "done_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    page_id: Mapped[int] = mapped_column(Integer, index=True)
+    #: which handler does it: "search" (index the page) or "render" (render the page again)
+    kind: Mapped[str] = mapped_column(String(20))
+    #: the page it concerns
+    subject_id: Mapped[int] = mapped_column(Integer)
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    #: set once the index has committed this page's current state
-    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    #: failed attempts so far; the next one waits until `not_before`
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    #: set once the work is done
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

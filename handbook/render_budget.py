@@ -1,28 +1,50 @@
-"""Render markdown in a child process under a time budget, so no page can pin a worker."""
+"""Render markdown in a child process under a CPU-time budget, so no text can pin a worker.
+
+The budget counts the child's CPU time (a profiling timer), not the clock, so the same text
+is published or refused whatever the machine's load. A wall-clock limit several times
+larger only guards against a child that stopped answering.
+"""
 
 import multiprocessing
+import signal
 import threading
 
 from handbook import rendering
 
-#: One rendering child per process, shared by every renderer in it; replaced after a timeout.
+#: One rendering child per process, shared by every renderer in it; replaced after a failure.
 _pool = None
 _lock = threading.Lock()
+#: Starting the child (imports included) is not part of any text's budget.
+STARTUP_TIMEOUT = 60
+#: the wall-clock guard, as a multiple of the CPU budget, plus a few seconds
+WALL_CLOCK_FACTOR = 5
+WALL_CLOCK_EXTRA = 5
 
 
 class RenderRefused(Exception):
-    """The text could not be rendered in time, or at all (too deeply nested)."""
+    """The text could not be rendered in its budget, or at all (too deeply nested)."""
 
 
-def _render_in_child(text, existing):
+class _OverBudget(Exception):
+    pass
+
+
+def _over_budget(_signum, _frame):
+    raise _OverBudget
+
+
+def _render_in_child(text, existing, budget):
+    """("ok", Rendered), ("slow", None) or ("deep", None)."""
+    signal.signal(signal.SIGPROF, _over_budget)
+    signal.setitimer(signal.ITIMER_PROF, budget)
     try:
-        return rendering.render(text, existing)
+        return "ok", rendering.render(text, existing)
+    except _OverBudget:
+        return "slow", None
     except RecursionError:
-        return None
-
-
-#: Starting the child (imports included) is not part of any text's budget.
-STARTUP_TIMEOUT = 60
+        return "deep", None
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
 
 
 def _start():
@@ -32,7 +54,7 @@ def _start():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["handbook.render_budget"])
         _pool = context.Pool(1, maxtasksperchild=1000)
-        _pool.apply_async(_render_in_child, ("warm up", frozenset())).get(STARTUP_TIMEOUT)
+        _pool.apply_async(_render_in_child, ("warm up", {}, 10.0)).get(STARTUP_TIMEOUT)
     return _pool
 
 
@@ -44,26 +66,31 @@ def _stop():
 
 
 class BoundedRenderer:
-    """Renders in the shared child process; a render that overruns kills and replaces it."""
+    """Renders in the shared child process within `budget` seconds of CPU time."""
 
-    def __init__(self, timeout):
-        self.timeout = timeout
+    def __init__(self, budget):
+        self.budget = budget
 
-    def render(self, text, existing=frozenset()):
-        """Rendered HTML for `text`, or RenderRefused when it takes too long or nests too deep."""
+    def render(self, text, existing=None):
+        """Rendered HTML for `text`, or RenderRefused when it needs too long or nests too deep.
+        `existing` maps link keys to the slugs of live pages."""
         with _lock:
-            pending = _start().apply_async(_render_in_child, (text, frozenset(existing)))
+            pending = _start().apply_async(_render_in_child, (text, dict(existing or {}), self.budget))
             try:
-                result = pending.get(self.timeout)
+                outcome, result = pending.get(self.budget * WALL_CLOCK_FACTOR + WALL_CLOCK_EXTRA)
             except multiprocessing.TimeoutError:
                 _stop()
-                raise RenderRefused(
-                    f"This text takes too long to format (over {self.timeout:g} seconds)."
-                    " Simplify it: very deep nesting or long runs of brackets are the usual cause."
-                ) from None
-        if result is None:
+                outcome, result = "busy", None
+        if outcome == "ok":
+            return result
+        if outcome == "deep":
             raise RenderRefused("This text is nested too deeply to format. Flatten its lists or quotes.")
-        return result
+        if outcome == "busy":
+            raise RenderRefused("The server is too busy to format this text now. Try again in a minute.")
+        raise RenderRefused(
+            f"This text takes too long to format (over {self.budget:g} seconds of work)."
+            " Simplify it: very deep nesting or long runs of brackets are the usual cause."
+        )
 
     def close(self):
         """Stop the child process (commands call this when they finish)."""

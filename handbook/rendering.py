@@ -1,5 +1,7 @@
 """Markdown to sanitized HTML: the one Markdown configuration and the one bleach Cleaner."""
 
+import hashlib
+import html as html_entities
 import re
 import unicodedata
 import xml.etree.ElementTree as etree
@@ -16,7 +18,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
 #: Bump when rendering changes: revisions rendered by an older version are rendered again.
-RENDER_VERSION = 2
+RENDER_VERSION = 3
 
 #: [[Target]] or [[Target|label]]; the same pattern finds links for the links table.
 WIKILINK = r"\[\[([^\[\]|\n]{1,200})(?:\|([^\[\]\n]{1,200}))?\]\]"
@@ -50,10 +52,33 @@ EXTERNAL_REL = "nofollow ugc noopener"
 
 
 def slugify(text, separator="-"):
-    """A URL-safe ASCII slug for a title: "Why bridgers need connectors" -> why-bridgers-..."""
+    """A page address for a title, in any script: "Why bridgers need connectors" ->
+    why-bridgers-need-connectors, "Café" -> cafe, "Сеть связей" -> сеть-связей.
+
+    Accents on Latin letters are dropped (as addresses always were); other scripts keep
+    their letters and marks. Case-insensitive (casefolded). A title with no letters or
+    digits at all gets "page-" and a short digest of itself, so such titles stay distinct.
+    """
+    kept = []
+    for character in unicodedata.normalize("NFKD", text):
+        if unicodedata.combining(character) and kept and kept[-1].isascii():
+            continue
+        kept.append(character)
+    folded = unicodedata.normalize("NFC", "".join(kept)).casefold()
+    spaced = "".join(character if unicodedata.category(character)[0] in "LNM" else " "
+                     for character in folded)
+    slug = separator.join(spaced.split())[:100].strip(separator)
+    if not slug:
+        digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        slug = f"page{separator}{digest}"
+    return slug
+
+
+def anchor_slug(text, separator="-"):
+    """An ASCII id for a heading (ids must be simple to pass the sanitizer)."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", separator, ascii_text.lower()).strip(separator)
-    return slug[:100].strip(separator) or "page"
+    return slug[:100].strip(separator) or "section"
 
 
 def link_targets(text):
@@ -61,8 +86,23 @@ def link_targets(text):
     return {slugify(match.group(1).strip()) for match in _WIKILINK_RE.finditer(text)}
 
 
+_SCHEME = re.compile(r"^([^/?#]*?):")
+
+
+def url_allowed(value):
+    """Only http, https, mailto and relative URLs; checked here because bleach reads
+    "javascript:123" as a host and a port. Browsers ignore whitespace and control
+    characters inside a scheme ("java\tscript:"), so they are ignored here too."""
+    cleaned = "".join(character for character in html_entities.unescape(value)
+                      if character > " " and character != "\x7f")
+    scheme = _SCHEME.match(cleaned)
+    return scheme is None or scheme.group(1).lower() in ALLOWED_PROTOCOLS
+
+
 def _allow_attribute(tag, name, value):
     """Attribute policy: a short allow-list; ids and classes only of simple shapes."""
+    if name in ("href", "src") and name in _TAG_ATTRIBUTES.get(tag, ()):
+        return url_allowed(value)
     if name in _COMMON_ATTRIBUTES or name in _TAG_ATTRIBUTES.get(tag, ()):
         return True
     if name == "id":
@@ -109,7 +149,8 @@ def sanitize(html):
 
 
 class WikiLinkProcessor(InlineProcessor):
-    """Turn [[Target|label]] into a link; a missing target becomes a "create" link."""
+    """Turn [[Target|label]] into a link; a missing target becomes a "create" link.
+    `existing` maps link keys to the address of the page each leads to."""
 
     def __init__(self, pattern, md, existing):
         super().__init__(pattern, md)
@@ -118,11 +159,11 @@ class WikiLinkProcessor(InlineProcessor):
     def handleMatch(self, m, data):
         target = m.group(1).strip()
         label = (m.group(2) or target).strip()
-        slug = slugify(target)
+        slug = self.existing.get(slugify(target))
         anchor = etree.Element("a")
         anchor.text = label
-        if slug in self.existing:
-            anchor.set("href", f"/wiki/{slug}")
+        if slug is not None:
+            anchor.set("href", f"/wiki/{quote(slug)}")
             anchor.set("class", "wikilink")
         else:
             anchor.set("href", f"/new?title={quote(target)}")
@@ -164,8 +205,8 @@ class Rendered:
     links: set = field(default_factory=set)
 
 
-def render(text, existing=frozenset()):
-    """Render markdown to sanitized HTML; `existing` holds the slugs that are live pages."""
+def render(text, existing=None):
+    """Render markdown to sanitized HTML; `existing` maps link keys to live pages' slugs."""
     md = markdown.Markdown(
         extensions=[
             "tables",
@@ -173,8 +214,8 @@ def render(text, existing=frozenset()):
             "footnotes",
             "sane_lists",
             TocExtension(permalink="#", permalink_title="Link to this section",
-                         slugify=slugify, toc_depth="2-3", title="On this page"),
-            WikiLinkExtension(frozenset(existing)),
+                         slugify=anchor_slug, toc_depth="2-3", title="On this page"),
+            WikiLinkExtension(dict(existing or {})),
             OneTitleExtension(),
         ],
         extension_configs={"tables": {"use_align_attribute": True}},
@@ -194,7 +235,7 @@ def _count_headings(tokens):
 
 
 def init_app(app):
-    """Make the bounded renderer available to services through each session's info."""
+    """The bounded renderer: views hand it to the services that render."""
     from handbook.render_budget import BoundedRenderer
 
     app.extensions["handbook_renderer"] = BoundedRenderer(app.config["RENDER_TIMEOUT"])

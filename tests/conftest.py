@@ -19,8 +19,12 @@ from handbook.models import Role
 from handbook.services import accounts
 from handbook.services import pages
 from handbook.services import sections
+from handbook.search import check as search_check
+from handbook.render_budget import BoundedRenderer
 
 PASSWORD = "correct horse battery"
+#: the renderer services get in tests (the app's is the same kind, with the same budget)
+RENDER = BoundedRenderer(2.0)
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get("HANDBOOK_TEST_DATABASE_URL", "")
 
@@ -88,15 +92,27 @@ def database_url(request, tmp_path):
     return fresh_database(request, request.param, tmp_path)
 
 
-@pytest.fixture
-def app(database_url, tmp_path):
+def build_app(database_url, instance, **overrides):
+    """An app for tests, with generous rate limits and an (empty) search index, as
+    `handbook init` would leave it."""
     app = create_app({
         "DATABASE_URL": database_url,
-        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "INSTANCE_PATH": str(instance),
         "SECRET_KEY": "test-secret",
         "TESTING": True,
         "LOGIN_LIMITS": "1000 per minute",
+        "EXPENSIVE_LIMITS": "10000 per minute",
+        "SEARCH_LIMITS": "10000 per minute",
+        **overrides,
     })
+    with db.session_scope(app.extensions["handbook_runtime"]) as session:
+        search_check.rebuild(session, app.extensions["handbook_search"])
+    return app
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = build_app(database_url, tmp_path / "instance")
     yield app
     app.extensions["handbook_engine"].dispose()
 
@@ -104,8 +120,7 @@ def app(database_url, tmp_path):
 @pytest.fixture
 def session(app):
     """A session for service tests, as commands get it."""
-    engine = app.extensions["handbook_engine"]
-    with db.session_scope(engine, app.extensions["handbook_renderer"]) as session:
+    with db.session_scope(app.extensions["handbook_runtime"]) as session:
         yield session
 
 
@@ -140,7 +155,7 @@ def admin(make_user):
 @pytest.fixture
 def section(session, librarian):
     created = sections.create_section(session, librarian, title="Practical methods",
-                                      summary="Ways of working.")
+                                      summary="Ways of working.", renderer=RENDER)
     session.commit()
     return created
 
@@ -149,7 +164,7 @@ def section(session, librarian):
 def make_page(session, librarian, section):
     def make(title="Network weaving", body="First line.\n\nSecond paragraph.\n"):
         outcome = pages.create_page(session, librarian, section_id=section.id, title=title,
-                                    body=body, summary="Started")
+                                    body=body, summary="Started", renderer=RENDER)
         session.commit()
         return outcome.revision.page
 

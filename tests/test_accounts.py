@@ -27,8 +27,12 @@ def test_registration_rules(session, name, email, password, field):
 def test_names_and_emails_are_unique_ignoring_case(session, contributor):
     with pytest.raises(InvalidInput, match="taken"):
         accounts.register(session, "CONNIE", "other@example.org", PASSWORD)
+    session.rollback()
+    assert accounts.register(session, "someone", "Connie@Example.org", PASSWORD) is None, \
+        "a taken address makes no account, and says nothing the caller could show"
+    session.rollback()
     with pytest.raises(InvalidInput, match="exists"):
-        accounts.register(session, "someone", "Connie@Example.org", PASSWORD)
+        accounts.create_user(session, "someone", "Connie@Example.org", PASSWORD)
 
 
 def test_passwords_are_hashed_with_argon2id(contributor):

@@ -69,6 +69,7 @@ def test_concurrent_saves_lose_nothing(app, session, make_user, make_page, tmp_p
         assert process.exitcode == 0
     all_statuses = [status for _, _, statuses in outcomes for status in statuses]
     assert set(all_statuses) <= {302, 409}, all_statuses
+    session.rollback()  # read afresh, after the writers
     view = reading.page_view(session, "shared-page")
     session.refresh(view.revision)
     assert view.revision.body == slot_text([EDITS] * SLOTS), repr(view.revision.body)

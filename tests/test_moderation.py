@@ -6,6 +6,7 @@ from handbook.models import RevisionStatus
 from handbook.models import Role
 from handbook.permissions import Forbidden
 from handbook.services import moderation
+from handbook.services import workflow
 from handbook.services import pages
 from handbook.services import reading
 from handbook.services.errors import EditConflict
@@ -13,12 +14,14 @@ from handbook.services.errors import InvalidInput
 from handbook.services.errors import InvalidTransition
 from handbook.services.errors import NotFound
 
+from conftest import RENDER
+
 BASE = "One\nTwo\nThree\nFour\n"
 
 
 def propose(session, user, page, body, summary="proposal"):
     outcome = pages.save_edit(session, user, page, body=body, summary=summary,
-                              base_revision_id=page.current_revision_id)
+                              base_revision_id=page.current_revision_id, renderer=RENDER)
     session.commit()
     return outcome.revision
 
@@ -26,7 +29,7 @@ def propose(session, user, page, body, summary="proposal"):
 def test_approve_publishes_the_proposal(session, make_page, contributor, librarian):
     page = make_page(body=BASE)
     proposal = propose(session, contributor, page, BASE + "Five\n")
-    published = moderation.approve(session, librarian, proposal.id)
+    published = moderation.approve(session, librarian, proposal.id, renderer=RENDER)
     session.commit()
     assert published.id == proposal.id
     assert page.current_revision_id == proposal.id
@@ -38,7 +41,7 @@ def test_stale_proposal_is_merged_on_approval(session, make_page, contributor, l
     page = make_page(body=BASE)
     proposal = propose(session, contributor, page, BASE.replace("Four", "FOUR"))
     propose(session, librarian, page, BASE.replace("One", "ONE"))
-    published = moderation.approve(session, librarian, proposal.id)
+    published = moderation.approve(session, librarian, proposal.id, renderer=RENDER)
     session.commit()
     assert published.body == "ONE\nTwo\nThree\nFOUR\n"
     assert published.author_id == contributor.id
@@ -52,7 +55,7 @@ def test_conflicting_proposal_publishes_nothing(session, make_page, contributor,
     propose(session, librarian, page, BASE.replace("Two", "Theirs"))
     current = page.current_revision_id
     with pytest.raises(EditConflict):
-        moderation.approve(session, librarian, proposal.id)
+        moderation.approve(session, librarian, proposal.id, renderer=RENDER)
     session.rollback()
     assert page.current_revision_id == current
     session.refresh(proposal)
@@ -77,7 +80,7 @@ def test_a_decided_proposal_cannot_be_decided_again(session, make_page, contribu
     moderation.reject(session, librarian, proposal.id, "No.")
     session.commit()
     with pytest.raises(InvalidTransition):
-        moderation.approve(session, librarian, proposal.id)
+        moderation.approve(session, librarian, proposal.id, renderer=RENDER)
 
 
 def test_withdraw_and_amend_are_for_the_author_only(session, make_page, contributor, make_user):
@@ -87,7 +90,8 @@ def test_withdraw_and_amend_are_for_the_author_only(session, make_page, contribu
     with pytest.raises(NotFound):
         moderation.withdraw(session, stranger, proposal.id)
     with pytest.raises(NotFound):
-        moderation.amend(session, stranger, proposal.id, body="hijack")
+        moderation.amend(session, stranger, proposal.id, body="hijack", renderer=RENDER,
+                         base_revision_id=proposal.base_revision_id)
     moderation.withdraw(session, contributor, proposal.id)
     session.commit()
     session.refresh(proposal)
@@ -98,7 +102,8 @@ def test_amend_supersedes_the_old_proposal(session, make_page, contributor):
     page = make_page(body=BASE)
     proposal = propose(session, contributor, page, BASE + "draft\n")
     outcome = moderation.amend(session, contributor, proposal.id, body=BASE + "better\n",
-                               summary="second go")
+                               summary="second go", renderer=RENDER,
+                               base_revision_id=proposal.base_revision_id)
     session.commit()
     session.refresh(proposal)
     assert proposal.status is RevisionStatus.superseded
@@ -108,14 +113,14 @@ def test_amend_supersedes_the_old_proposal(session, make_page, contributor):
 
 def test_new_page_proposal_is_invisible_until_approved(session, contributor, librarian, section):
     outcome = pages.create_page(session, contributor, section_id=section.id, title="Huddles",
-                                body="Short daily meetings.")
+                                body="Short daily meetings.", renderer=RENDER)
     session.commit()
     page = outcome.revision.page
     assert not page.is_published
     with pytest.raises(NotFound):
         reading.page_view(session, "huddles")
     assert all(p.slug != "huddles" for _, ps in reading.contents(session) for p in ps)
-    moderation.approve(session, librarian, outcome.revision.id)
+    moderation.approve(session, librarian, outcome.revision.id, renderer=RENDER)
     session.commit()
     assert reading.page_view(session, "huddles").revision.body == "Short daily meetings.\n"
 
@@ -125,7 +130,7 @@ def test_contributors_cannot_review(session, make_page, contributor, make_user):
     proposal = propose(session, contributor, page, BASE + "x\n")
     other = make_user(Role.contributor)
     with pytest.raises(Forbidden):
-        moderation.approve(session, other, proposal.id)
+        moderation.approve(session, other, proposal.id, renderer=RENDER)
     with pytest.raises(Forbidden):
         moderation.reject(session, other, proposal.id, "no")
 
@@ -141,4 +146,4 @@ def test_review_queue_is_oldest_first_with_sizes(session, make_page, contributor
 
 
 def test_transitions_table_only_leaves_pending():
-    assert {source for source, _ in moderation.TRANSITIONS} == {RevisionStatus.pending}
+    assert {source for source, _ in workflow.TRANSITIONS} == {RevisionStatus.pending}

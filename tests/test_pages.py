@@ -11,6 +11,8 @@ from handbook.services.errors import EditConflict
 from handbook.services.errors import InvalidInput
 from handbook.services.errors import NoChange
 
+from conftest import RENDER
+
 BASE = "Alpha line\nBeta line\nGamma line\nDelta line\n"
 
 
@@ -27,7 +29,7 @@ def test_contributor_edit_waits_for_review(session, make_page, contributor):
     page = make_page(body=BASE)
     published = page.current_revision_id
     outcome = pages.save_edit(session, contributor, page, body=BASE + "Epsilon\n",
-                              summary="add", base_revision_id=published)
+                              summary="add", base_revision_id=published, renderer=RENDER)
     session.commit()
     assert not outcome.published
     assert outcome.revision.status is RevisionStatus.pending
@@ -39,7 +41,7 @@ def test_no_op_edit_creates_no_revision(session, make_page, librarian):
     page = make_page(body=BASE)
     with pytest.raises(NoChange):
         pages.save_edit(session, librarian, page, body=BASE.replace("\n", "\r\n"),
-                        base_revision_id=page.current_revision_id)
+                        base_revision_id=page.current_revision_id, renderer=RENDER)
 
 
 def test_stale_edit_on_other_lines_is_merged(session, make_page, librarian, make_user):
@@ -47,10 +49,10 @@ def test_stale_edit_on_other_lines_is_merged(session, make_page, librarian, make
     other = make_user(pages.permissions.Role.librarian)
     page = make_page(body=BASE)
     base = page.current_revision_id
-    pages.save_edit(session, other, page, body=BASE.replace("Alpha", "ALPHA"), base_revision_id=base)
+    pages.save_edit(session, other, page, body=BASE.replace("Alpha", "ALPHA"), base_revision_id=base, renderer=RENDER)
     session.commit()
     outcome = pages.save_edit(session, librarian, page, body=BASE.replace("Delta", "DELTA"),
-                              base_revision_id=base)
+                              base_revision_id=base, renderer=RENDER)
     session.commit()
     assert outcome.merged
     assert page.current_revision.body == "ALPHA line\nBeta line\nGamma line\nDELTA line\n"
@@ -61,12 +63,12 @@ def test_stale_edit_on_same_lines_conflicts(session, make_page, librarian, make_
     other = make_user(pages.permissions.Role.librarian)
     page = make_page(body=BASE)
     base = page.current_revision_id
-    pages.save_edit(session, other, page, body=BASE.replace("Beta", "Theirs"), base_revision_id=base)
+    pages.save_edit(session, other, page, body=BASE.replace("Beta", "Theirs"), base_revision_id=base, renderer=RENDER)
     session.commit()
     current = page.current_revision_id
     with pytest.raises(EditConflict) as raised:
         pages.save_edit(session, librarian, page, body=BASE.replace("Beta", "Mine"),
-                        base_revision_id=base)
+                        base_revision_id=base, renderer=RENDER)
     session.rollback()
     assert raised.value.conflicts == [("Theirs line\n", "Mine line\n")]
     assert page.current_revision_id == current
@@ -79,7 +81,7 @@ def test_stale_edit_on_same_lines_conflicts(session, make_page, librarian, make_
 ])
 def test_bad_titles_are_refused(session, librarian, section, title, message):
     with pytest.raises(InvalidInput, match=message):
-        pages.create_page(session, librarian, section_id=section.id, title=title, body="text")
+        pages.create_page(session, librarian, section_id=section.id, title=title, body="text", renderer=RENDER)
 
 
 @pytest.mark.parametrize("body, message", [
@@ -89,16 +91,16 @@ def test_bad_titles_are_refused(session, librarian, section, title, message):
 ])
 def test_bad_bodies_are_refused(session, librarian, section, body, message):
     with pytest.raises(InvalidInput, match=message):
-        pages.create_page(session, librarian, section_id=section.id, title="T", body=body)
+        pages.create_page(session, librarian, section_id=section.id, title="T", body=body, renderer=RENDER)
 
 
 def test_unrenderable_text_is_refused(session, librarian, section):
     """Text that cannot render within the budget is refused, and the worker lives on."""
     with pytest.raises(InvalidInput, match="too long to format|nested too deeply"):
         pages.create_page(session, librarian, section_id=section.id, title="Brackets",
-                          body="[" * 20000)
+                          body="[" * 20000, renderer=RENDER)
     session.rollback()
-    page = pages.create_page(session, librarian, section_id=section.id, title="Fine", body="ok")
+    page = pages.create_page(session, librarian, section_id=section.id, title="Fine", body="ok", renderer=RENDER)
     assert page.revision.html == "<p>ok</p>"
 
 
@@ -106,16 +108,16 @@ def test_duplicate_title_is_refused(session, make_page, librarian, section):
     make_page("Network weaving")
     with pytest.raises(InvalidInput, match="already exists"):
         pages.create_page(session, librarian, section_id=section.id, title="Network  Weaving!",
-                          body="x")
+                          body="x", renderer=RENDER)
 
 
 def test_revert_makes_a_new_revision(session, make_page, librarian):
     """Reverting restores old text as a new revision; history keeps every version."""
     page = make_page(body=BASE)
     first = page.current_revision_id
-    pages.save_edit(session, librarian, page, body="Replaced\n", base_revision_id=first)
+    pages.save_edit(session, librarian, page, body="Replaced\n", base_revision_id=first, renderer=RENDER)
     session.commit()
-    revision = pages.revert(session, librarian, page, first)
+    revision = pages.revert(session, librarian, page, first, renderer=RENDER)
     session.commit()
     assert revision.id > first and revision.body == BASE
     assert page.current_revision_id == revision.id
@@ -134,6 +136,7 @@ def test_rename_keeps_old_address_and_refreshes_links(session, make_page, librar
     assert target.slug == "weaving-ladder"
     moved = reading.page_view(session, "closing-triangles")
     assert moved == reading.Moved("weaving-ladder")
+    session.expire_all()  # the linking page was rendered again after the commit
     html = linking.current_revision.html
     assert "missing" not in html, html
     view = reading.page_view(session, "weaving-ladder")
@@ -162,7 +165,7 @@ def test_remove_hides_the_page_and_keeps_its_history(session, make_page, librari
         reading.page_view(session, "closing-triangles")
     assert "wikilink missing" in linking.current_revision.html
     again = pages.create_page(session, librarian, section_id=section.id,
-                              title="Closing triangles", body="Back again.\n")
+                              title="Closing triangles", body="Back again.\n", renderer=RENDER)
     session.commit()
     assert again.revision.page.id == target.id
     revisions, total = reading.history(session, target, 1, 50)
@@ -187,4 +190,4 @@ def test_old_renderings_are_rendered_again(session, make_page):
 def links_rerender(session, revision):
     from handbook.services import links
 
-    return links.rerender_stale(session, revision)
+    return links.rerender_stale(session, RENDER, revision)

@@ -80,7 +80,7 @@ def test_markdown_features_render():
 
 def test_wiki_links_point_to_pages_or_to_creation():
     rendered = render("[[Network weaving]] and [[how-networks-grow|growth]] and [[Nope]]",
-                      {"network-weaving"})
+                      {"network-weaving": "network-weaving"})
     assert '<a class="wikilink" href="/wiki/network-weaving">Network weaving</a>' in rendered.html
     assert 'class="wikilink missing" href="/new?title=how-networks-grow"' in rendered.html
     assert ">growth</a>" in rendered.html
@@ -103,10 +103,16 @@ def test_sanitize_is_idempotent_on_its_output():
     ("Why bridgers need connectors", "why-bridgers-need-connectors"),
     ("Conversations of interdependence (tool)", "conversations-of-interdependence-tool"),
     ("Café & crèche!", "cafe-creche"),
-    ("???", "page"),
+    ("Сеть связей", "сеть-связей"),
+    ("नेटवर्क बुनाई", "नेटवर्क-बुनाई"),
+    ("Søren's STRASSE", "søren-s-strasse"),
 ])
 def test_slugify(title, slug):
     assert slugify(title) == slug
+
+
+def test_titles_without_letters_get_distinct_addresses():
+    assert slugify("???").startswith("page-") and slugify("???") != slugify("!!!")
 
 
 def test_a_page_has_one_h1_its_title():

@@ -8,6 +8,7 @@ from handbook.services import pages
 
 from conftest import login
 from conftest import post
+from conftest import RENDER
 
 ROLES = ["reader", "contributor", "librarian", "admin", "blocked"]
 LOGIN = 302  # anonymous visitors are sent to the login page
@@ -27,7 +28,7 @@ ROUTES = {
     "reading.person": ("GET", "/users/libby", 200, 200, 200, 200, 200),
     "search.results": ("GET", "/search?q=weaving", 200, 200, 200, 200, 200),
     "search.api": ("GET", "/api/v1/search?q=weaving", 200, 200, 200, 200, 200),
-    "editing.edit": ("GET", "/wiki/network-weaving/edit", LOGIN, 200, 200, 200, LOGIN),
+    "editing.edit": ("GET", "/wiki/network-weaving/edit?fresh=1", LOGIN, 200, 200, 200, LOGIN),
     "editing.new": ("GET", "/new", LOGIN, 200, 200, 200, LOGIN),
     "editing.preview": ("POST", "/preview", LOGIN, 200, 200, 200, LOGIN),
     "editing.rename": ("GET", "/wiki/network-weaving/rename", LOGIN, 403, 200, 200, LOGIN),
@@ -69,11 +70,11 @@ def world(session, make_user, make_page):
     make_user(Role.contributor, "target")
     page = make_page("Network weaving", "One\n")
     first = page.current_revision_id
-    pages.save_edit(session, users["librarian"], page, body="One\nTwo\n", base_revision_id=first)
+    pages.save_edit(session, users["librarian"], page, body="One\nTwo\n", base_revision_id=first, renderer=RENDER)
     proposal = pages.save_edit(session, users["contributor"], page, body="One\nTwo\nMine\n",
-                               base_revision_id=page.current_revision_id).revision
+                               base_revision_id=page.current_revision_id, renderer=RENDER).revision
     other = pages.save_edit(session, users["blocked"], page, body="Other\nOne\nTwo\n",
-                            base_revision_id=page.current_revision_id).revision
+                            base_revision_id=page.current_revision_id, renderer=RENDER).revision
     session.commit()
     ids = {"first": first, "second": page.current_revision_id, "proposal": proposal.id,
            "other_proposal": other.id}

@@ -4,18 +4,19 @@ import pytest
 from sqlalchemy import text
 from whoosh import index
 
-from handbook import create_app
+from handbook import changes
 from handbook.models import Role
 from handbook.search import check
 from handbook.search import documents
-from handbook.search import integration
 from handbook.search import query as query_language
 from handbook.search import service
 from handbook.services import pages
 from handbook.services import sections
 
 from conftest import backends
+from conftest import build_app
 from conftest import fresh_database
+from conftest import RENDER
 
 #: slug -> (title, section, tags, body); short pages, each word placed for one test
 CORPUS = {
@@ -52,13 +53,8 @@ COMBINATIONS = [(database, "whoosh") for database in backends()] + (
 def backend_app(request, tmp_path):
     """The app with each search backend on each database that can hold it."""
     database, search = request.param
-    app = create_app({
-        "DATABASE_URL": fresh_database(request, database, tmp_path),
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-        "SECRET_KEY": "t",
-        "TESTING": True,
-        "SEARCH": search,
-    })
+    app = build_app(fresh_database(request, database, tmp_path), tmp_path / "instance",
+                    SEARCH=search)
     yield app
     app.extensions["handbook_engine"].dispose()
 
@@ -83,18 +79,18 @@ def backend(app):
 @pytest.fixture
 def corpus(app, session, librarian, section):
     """The CORPUS published by a librarian and indexed; {slug: page}."""
-    foundations = sections.create_section(session, librarian, title="Foundations", summary="Ideas.")
+    foundations = sections.create_section(session, librarian, title="Foundations", summary="Ideas.", renderer=RENDER)
     session.commit()
     homes = {section.slug: section, foundations.slug: foundations}
     created = {}
     for slug, (title, home, tags, body) in CORPUS.items():
         outcome = pages.create_page(session, librarian, section_id=homes[home].id, title=title,
-                                    body=body, summary="new")
+                                    body=body, summary="new", renderer=RENDER)
         outcome.revision.page.tags = tags
         session.commit()
         created[slug] = outcome.revision.page
     assert set(created) == set(CORPUS)
-    integration.pay_debts(app)
+    changes.drain(app.extensions["handbook_runtime"])
     return created
 
 
@@ -197,9 +193,9 @@ def test_raw_results_page_through_the_hits(session, backend, corpus):
 def test_an_edit_is_found_by_its_new_words_only(app, session, backend, corpus, librarian):
     page = corpus["running-a-retrospective"]
     pages.save_edit(session, librarian, page, body=CORPUS[page.slug][3].replace("short", "brisk"),
-                    summary="tone", base_revision_id=page.current_revision_id)
+                    summary="tone", base_revision_id=page.current_revision_id, renderer=RENDER)
     session.commit()
-    integration.pay_debts(app)
+    changes.drain(app.extensions["handbook_runtime"])
     assert slugs(session, backend, "brisk") == ["running-a-retrospective"]
     assert slugs(session, backend, "short") == []
     assert backend.indexed_versions(session)[page.slug] == page.current_revision_id
@@ -209,7 +205,7 @@ def test_an_edit_is_found_by_its_new_words_only(app, session, backend, corpus, l
 def test_a_removed_page_disappears(app, session, backend, corpus, librarian):
     pages.remove(session, librarian, corpus["systems-change"], "Merged into another page")
     session.commit()
-    integration.pay_debts(app)
+    changes.drain(app.extensions["handbook_runtime"])
     assert slugs(session, backend, "patience") == []
     assert slugs(session, backend, "trust") == ["holding-the-space"]
     assert "systems-change" not in backend.indexed_versions(session)
@@ -219,12 +215,12 @@ def test_a_removed_page_disappears(app, session, backend, corpus, librarian):
 def test_pending_text_is_never_found(app, client, session, backend, corpus, make_user, section):
     contributor = make_user(Role.contributor)
     pages.create_page(session, contributor, section_id=section.id, title="Secret garden",
-                      body="Zanzibar is lovely.\n", summary="proposal")
+                      body="Zanzibar is lovely.\n", summary="proposal", renderer=RENDER)
     page = corpus["network-weaving"]
     pages.save_edit(session, contributor, page, body=CORPUS[page.slug][3] + "Quokkas help.\n",
-                    summary="proposal", base_revision_id=page.current_revision_id)
+                    summary="proposal", base_revision_id=page.current_revision_id, renderer=RENDER)
     session.commit()
-    integration.pay_debts(app)
+    changes.drain(app.extensions["handbook_runtime"])
     assert slugs(session, backend, "zanzibar") == [] and slugs(session, backend, "secret") == []
     assert slugs(session, backend, "quokkas") == []
     assert slugs(session, backend, "convening") == ["network-weaving"]
@@ -302,13 +298,13 @@ def test_one_writer_at_a_time(app, session, backend, corpus, librarian):
     """While another writer holds the index, apply() declines and the outbox keeps the debt."""
     page = corpus["holding-the-space"]
     pages.save_edit(session, librarian, page, body="Trust grows quickly.\n", summary="faster",
-                    base_revision_id=page.current_revision_id)
+                    base_revision_id=page.current_revision_id, renderer=RENDER)
     session.commit()
     with _writer_held(app, backend):
-        integration.pay_debts(app)
+        changes.drain(app.extensions["handbook_runtime"])
         assert check.compare(session, backend).stale == ["holding-the-space"]
         session.commit()
-    integration.pay_debts(app)
+    changes.drain(app.extensions["handbook_runtime"])
     assert check.compare(session, backend).clean
     assert slugs(session, backend, "quickly") == ["holding-the-space"]
 

@@ -14,6 +14,7 @@ from conftest import PASSWORD
 from conftest import csrf_token
 from conftest import login
 from conftest import post
+from conftest import RENDER
 
 BODY = "Alpha line\nBeta line\nGamma line\n"
 
@@ -250,7 +251,7 @@ def test_rename_redirects_permanently(app, make_page, librarian, section):
 def test_revert_through_history(app, make_page, librarian, session):
     page = make_page("Network weaving", BODY)
     first = page.current_revision_id
-    pages.save_edit(session, librarian, page, body="Vandalised\n", base_revision_id=first)
+    pages.save_edit(session, librarian, page, body="Vandalised\n", base_revision_id=first, renderer=RENDER)
     session.commit()
     client = app.test_client()
     login(client, librarian)
@@ -274,7 +275,7 @@ def test_history_is_paginated(app, make_page, librarian, session):
     page = make_page("Network weaving", "v0\n")
     for number in range(1, 5):
         pages.save_edit(session, librarian, page, body=f"v{number}\n",
-                        base_revision_id=page.current_revision_id)
+                        base_revision_id=page.current_revision_id, renderer=RENDER)
     session.commit()
     client = app.test_client()
     first = client.get("/wiki/network-weaving/history").get_data(as_text=True)
@@ -286,7 +287,7 @@ def test_history_is_paginated(app, make_page, librarian, session):
 def test_audit_log_records_decisions(app, make_page, contributor, librarian, admin, session):
     page = make_page("Network weaving", BODY)
     proposal = pages.save_edit(session, contributor, page, body=BODY + "x\n",
-                               base_revision_id=page.current_revision_id).revision
+                               base_revision_id=page.current_revision_id, renderer=RENDER).revision
     session.commit()
     reviewer = app.test_client()
     login(reviewer, librarian)
@@ -302,7 +303,7 @@ def test_unpublished_revisions_are_not_reachable_by_id(app, client, make_page, c
                                                        make_user, session):
     page = make_page("Network weaving", BODY)
     proposal = pages.save_edit(session, contributor, page, body=BODY + "PENDING TEXT\n",
-                               base_revision_id=page.current_revision_id).revision
+                               base_revision_id=page.current_revision_id, renderer=RENDER).revision
     session.commit()
     stranger = app.test_client()
     login(stranger, make_user(Role.contributor))
@@ -359,9 +360,9 @@ def test_restore_and_decision_buttons_follow_permissions(app, make_page, librari
                                                          session):
     page = make_page("Network weaving", BODY)
     first = page.current_revision_id
-    pages.save_edit(session, librarian, page, body="Second\n", base_revision_id=first)
+    pages.save_edit(session, librarian, page, body="Second\n", base_revision_id=first, renderer=RENDER)
     proposal = pages.save_edit(session, contributor, page, body="Third\n",
-                               base_revision_id=page.current_revision_id).revision
+                               base_revision_id=page.current_revision_id, renderer=RENDER).revision
     session.commit()
     librarian_client, contributor_client = app.test_client(), app.test_client()
     login(librarian_client, librarian)

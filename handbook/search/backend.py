@@ -19,3 +19,7 @@ class RawResults:
     hits: list
     sections: dict
     tags: dict
+
+
+class SearchUnavailable(Exception):
+    """The index cannot be read (missing, damaged, or its server is down); pages still work."""

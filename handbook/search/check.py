@@ -5,7 +5,7 @@ from dataclasses import field
 
 from sqlalchemy import update
 
-from handbook.models import SearchOutbox
+from handbook.models import OutboxEntry
 from handbook.models import utcnow
 from handbook.search import documents
 
@@ -38,8 +38,9 @@ def rebuild(session, backend, progress=None):
     started = utcnow()
     count = backend.rebuild(session, documents.all_documents(session), progress)
     session.execute(
-        update(SearchOutbox)
-        .where(SearchOutbox.done_at.is_(None), SearchOutbox.queued_at <= started)
+        update(OutboxEntry)
+        .where(OutboxEntry.kind == "search", OutboxEntry.done_at.is_(None),
+               OutboxEntry.queued_at <= started)
         .values(done_at=utcnow())
     )
     session.commit()

@@ -9,7 +9,7 @@ from handbook.models import Page
 from handbook.models import Revision
 from handbook.models import Section
 from handbook.search import documents
-from handbook.search import outbox
+from handbook.search.backend import SearchUnavailable
 from handbook.search import query as query_language
 from handbook.search.highlight import snippet
 
@@ -51,6 +51,15 @@ def search(session, backend, raw, *, section=None, tag=None, page=1, size=PAGE_S
     results = Results(text=parsed.text(), hints=list(parsed.hints), page=page)
     if parsed.is_empty:
         return results
+    try:
+        return _answer(session, backend, parsed, results, section, tag, page, size)
+    except SearchUnavailable:
+        raise
+    except Exception as error:
+        raise SearchUnavailable(repr(error)) from error
+
+
+def _answer(session, backend, parsed, results, section, tag, page, size):
     raw_results = backend.search(session, parsed, section=section, tag=tag,
                                  offset=(page - 1) * size, limit=size)
     results.total = raw_results.total
@@ -74,28 +83,18 @@ def _verified_hits(session, hits, parsed):
         .where(Page.slug.in_(slugs))
     ).all()
     current = {page.slug: (page, revision, section) for page, revision, section in rows}
-    verified, stale = [], []
+    verified = []
     prefixes = [atom.text for clause in parsed.positive for atom in clause.atoms
                 if atom.kind == "prefix"]
     for slug, revision_id in hits:
         row = current.get(slug)
         if row is None or row[1].id != revision_id:
-            stale.append(slug)
-            continue
+            continue  # not yet re-indexed: the outbox still owes it
         page, revision, section = row
         text = documents.html_to_text(revision.html)
         verified.append(Hit(page.slug, revision.title, section.slug, section.title,
                             snippet(text, parsed.words(), prefixes), revision.published_at))
-    if stale:
-        _requeue(session, stale)
     return verified
-
-
-def _requeue(session, slugs):
-    """A stale index entry was seen: owe those pages again (committed on its own)."""
-    ids = session.scalars(select(Page.id).where(Page.slug.in_(slugs))).all()
-    outbox.owe(session, ids)
-    session.commit()
 
 
 def _section_facets(session, counts):

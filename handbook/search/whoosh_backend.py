@@ -1,9 +1,17 @@
-"""The embedded search backend: a Whoosh index in the instance folder."""
+"""The embedded search backend: a Whoosh index in the instance folder.
+
+The folder holds one index directory per build (`index-<id>`) and a file CURRENT naming the
+live one. A rebuild writes a new directory and swaps CURRENT atomically; every worker reads
+CURRENT before each search and opens the new index when it changed, so `handbook reindex`
+heals running workers. Files are read, not memory-mapped: a truncated file then raises an
+error (search answers "unavailable") instead of killing the process with SIGBUS.
+"""
 
 import heapq
 import os
 import shutil
 import threading
+import uuid
 from collections import Counter
 from contextlib import contextmanager
 from functools import cached_property
@@ -12,12 +20,14 @@ from itertools import islice
 
 from whoosh import index
 from whoosh import query as wq
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 
 from handbook.search import analysis
 from handbook.search import whoosh_query
 from handbook.search import whoosh_schema
 from handbook.search.backend import RawResults
+from handbook.search.backend import SearchUnavailable
 from handbook.search.whoosh_schema import SCHEMA
 
 #: worker processes of a full rebuild of at least PARALLEL_FROM pages; each writes one segment
@@ -32,47 +42,80 @@ class WhooshBackend:
 
     def __init__(self, folder):
         self.folder = folder
+        self._identity = None
         self._index = None
         self._searcher = None
         self._read_once = None
         self._weighting = whoosh_query.Weighting()
         self._lock = threading.Lock()
 
+    def _current_identity(self):
+        try:
+            with open(os.path.join(self.folder, "CURRENT"), encoding="ascii") as handle:
+                return handle.read().strip()
+        except FileNotFoundError:
+            return None
+
     def _open(self):
-        if self._index is None:
-            os.makedirs(self.folder, exist_ok=True)
-            if index.exists_in(self.folder):
-                self._index = index.open_dir(self.folder)
-            else:
-                self._index = index.create_in(self.folder, SCHEMA)
+        """The live index, reopened when a rebuild swapped in another; SearchUnavailable if none."""
+        identity = self._current_identity()
+        if identity is None:
+            self._forget()
+            raise SearchUnavailable(f"no search index in {self.folder}; run `handbook reindex`")
+        if identity != self._identity or self._index is None:
+            self._forget()
+            storage = FileStorage(os.path.join(self.folder, identity), supports_mmap=False)
+            self._index = storage.open_index()
+            self._identity = identity
         return self._index
 
+    def _forget(self):
+        """Drop the open index and searcher (after a swap or a failure)."""
+        if self._searcher is not None:
+            try:
+                self._searcher.close()
+            except Exception:
+                pass
+        self._index = self._searcher = self._read_once = None
+        self._identity = None
+
     def is_current(self):
-        """True when an index exists with this version's schema (else `handbook init` rebuilds)."""
-        if not index.exists_in(self.folder):
+        """True when a live index exists with this version's schema (else `handbook init` rebuilds)."""
+        identity = self._current_identity()
+        if identity is None:
             return False
         try:
-            schema = index.open_dir(self.folder).schema
-        except Exception:  # an index written by another version may not even load its schema
+            schema = index.open_dir(os.path.join(self.folder, identity)).schema
+        except Exception:  # missing, damaged, or written by another version
             return False
         return whoosh_schema.field_types(schema) == whoosh_schema.field_types(SCHEMA)
 
     @contextmanager
     def _reading(self):
-        """A searcher kept open between queries and refreshed when the index changed."""
+        """A searcher kept open between queries and refreshed when the index changed; on any
+        failure the index is dropped, to be opened afresh by the next search."""
         with self._lock:
-            if self._searcher is None:
-                self._searcher = self._open().searcher(weighting=self._weighting)
-            else:
-                self._searcher = self._searcher.refresh()
-            if self._read_once is None or self._read_once.searcher is not self._searcher:
-                self._read_once = _ReadOnce(self._searcher)
-            yield self._searcher
+            try:
+                opened = self._open()
+                if self._searcher is None:
+                    self._searcher = opened.searcher(weighting=self._weighting)
+                else:
+                    self._searcher = self._searcher.refresh()
+                if self._read_once is None or self._read_once.searcher is not self._searcher:
+                    self._read_once = _ReadOnce(self._searcher)
+                yield self._searcher
+            except SearchUnavailable:
+                raise
+            except Exception as error:
+                self._forget()
+                raise SearchUnavailable(repr(error)) from error
 
     def apply(self, session, documents, removed_page_ids):
         """Index `documents` and drop `removed_page_ids`; False if another writer has the lock."""
+        with self._lock:
+            opened = self._open()
         try:
-            writer = self._open().writer(timeout=0)
+            writer = opened.writer(timeout=0)
         except LockError:
             return False
         try:
@@ -90,10 +133,10 @@ class WhooshBackend:
         return True
 
     def rebuild(self, session, documents, progress=None):
-        """Build a fresh index beside the old one, then swap it in."""
-        fresh = self.folder + ".rebuild"
-        shutil.rmtree(fresh, ignore_errors=True)
-        os.makedirs(fresh)
+        """Build a fresh index in a directory of its own, then swap it in for every worker."""
+        identity = f"index-{uuid.uuid4().hex[:12]}"
+        fresh = os.path.join(self.folder, identity)
+        os.makedirs(fresh, exist_ok=False)
         try:
             count = _build(index.create_in(fresh, SCHEMA), documents, progress)
             built = index.open_dir(fresh).doc_count()
@@ -102,17 +145,17 @@ class WhooshBackend:
         except BaseException:
             shutil.rmtree(fresh, ignore_errors=True)
             raise
-        self._index = None
-        with self._lock:
-            if self._searcher is not None:
-                self._searcher.close()
-                self._searcher = None
-        old = self.folder + ".old"
-        shutil.rmtree(old, ignore_errors=True)
-        if os.path.exists(self.folder):
-            os.rename(self.folder, old)
-        os.rename(fresh, self.folder)
-        shutil.rmtree(old, ignore_errors=True)
+        draft = os.path.join(self.folder, f".CURRENT.{os.getpid()}")
+        with open(draft, "w", encoding="ascii") as handle:
+            handle.write(identity)
+        os.replace(draft, os.path.join(self.folder, "CURRENT"))
+        for name in os.listdir(self.folder):  # older builds (open files stay readable)
+            if name not in (identity, "CURRENT") and not name.startswith(".CURRENT"):
+                path = os.path.join(self.folder, name)
+                if os.path.isdir(path):
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    os.remove(path)
         return count
 
     def indexed_versions(self, session):

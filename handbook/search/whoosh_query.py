@@ -130,7 +130,7 @@ class AdjacentWords(Matcher):
     def _adjacent(self):
         starts = None
         for offset, matcher in self._terms:
-            positions = matcher.format.decode_positions(matcher.value())
+            positions = matcher.value_as("positions")
             here = {position - offset for position in positions} if offset else set(positions)
             starts = here if starts is None else starts & here
             if not starts:

@@ -7,6 +7,7 @@ from argon2.exceptions import InvalidHashError
 from argon2.exceptions import VerificationError
 from sqlalchemy import select
 
+from handbook import db
 from handbook import permissions
 from handbook.models import Role
 from handbook.models import User
@@ -18,12 +19,13 @@ from handbook.services.errors import NotFound
 #: Argon2id at OWASP's recommended minimum cost (19 MiB, 2 passes, 1 lane).
 HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,39}$")
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{2,63}$")
+EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]{1,189}\.[^@\s\x00-\x1f\x7f]{2,63}$")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1000
 SYSTEM_NAME = "handbook"
 _DUMMY_HASH = HASHER.hash("not a password anyone has")
 LOGIN_FAILED = "Unknown name or wrong password."
+NAME_TAKEN = "That name is taken; choose another."
 
 
 def hash_password(password):
@@ -39,6 +41,21 @@ def _check_password(password):
 
 def create_user(session, name, email, password, role=Role.contributor):
     """Add an account after checking its name, email and password."""
+    name, email = _check_new_account(name, email, password)
+    password_hash = hash_password(password)
+    db.begin_write(session)
+    if _name_taken(session, name):
+        raise InvalidInput(NAME_TAKEN, "name")
+    if session.scalar(select(User.id).where(User.email == email)):
+        raise InvalidInput("An account with that email address exists.", "email")
+    user = User(name=name, name_key=name.lower(), email=email, password_hash=password_hash,
+                role=role)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _check_new_account(name, email, password):
     name = (name or "").strip()
     email = (email or "").strip().lower()
     if not NAME.match(name):
@@ -48,20 +65,32 @@ def create_user(session, name, email, password, role=Role.contributor):
     if not EMAIL.match(email):
         raise InvalidInput("Enter an email address such as ada@example.org.", "email")
     _check_password(password or "")
-    if name.lower() == SYSTEM_NAME or session.scalar(select(User.id).where(User.name_key == name.lower())):
-        raise InvalidInput("That name is taken; choose another.", "name")
-    if session.scalar(select(User.id).where(User.email == email)):
-        raise InvalidInput("An account with that email address exists; log in instead.", "email")
-    user = User(name=name, name_key=name.lower(), email=email,
-                password_hash=hash_password(password), role=role)
-    session.add(user)
-    session.flush()
-    return user
+    return name, email
+
+
+def _name_taken(session, name):
+    return name.lower() == SYSTEM_NAME or session.scalar(
+        select(User.id).where(User.name_key == name.lower()))
 
 
 def register(session, name, email, password):
-    """Self-registration: every new account is a contributor."""
-    return create_user(session, name, email, password, Role.contributor)
+    """Self-registration: a contributor account, or None when the address already has one.
+
+    The caller answers both cases alike, so the form does not tell anyone which addresses
+    have accounts; the owner of the address is the one to be told.
+    """
+    name, email = _check_new_account(name, email, password)
+    password_hash = hash_password(password)
+    db.begin_write(session)
+    if _name_taken(session, name):
+        raise InvalidInput(NAME_TAKEN, "name")
+    if session.scalar(select(User.id).where(User.email == email)):
+        return None
+    user = User(name=name, name_key=name.lower(), email=email, password_hash=password_hash,
+                role=Role.contributor)
+    session.add(user)
+    session.flush()
+    return user
 
 
 def authenticate(session, name, password):
@@ -76,7 +105,9 @@ def authenticate(session, name, password):
     if user.blocked:
         raise InvalidCredentials("This account is blocked. Ask a librarian if you think this is wrong.")
     if HASHER.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        new_hash = hash_password(password)
+        db.begin_write(session)
+        user.password_hash = new_hash
     return user
 
 
@@ -87,12 +118,15 @@ def change_password(session, user, current_password, new_password):
     except (VerificationError, InvalidHashError):
         raise InvalidInput("Your current password is not right.", "current_password") from None
     _check_password(new_password or "")
-    user.password_hash = hash_password(new_password)
+    new_hash = hash_password(new_password)
+    db.begin_write(session)
+    user.password_hash = new_hash
     user.rotate_session_token()
 
 
 def end_sessions(session, user):
     """Log the account out everywhere (used on logout)."""
+    db.begin_write(session)
     user.rotate_session_token()
 
 
@@ -110,12 +144,24 @@ def set_role(session, admin, target, role):
         raise InvalidInput("The system account's role cannot change.")
     if target.id == admin.id and role is not Role.admin:
         raise InvalidInput("You cannot remove your own admin role; ask another admin.")
+    return _change_role(session, admin, target, role)
+
+
+def set_role_from_command_line(session, target, role):
+    """`handbook users set-role`: the same change, audited as the system account's."""
+    if target.is_system:
+        raise InvalidInput("The system account's role cannot change.")
+    return _change_role(session, system_user(session), target, role, " (command line)")
+
+
+def _change_role(session, actor, target, role, note=""):
     if target.role is role:
         return target
+    db.begin_write(session)
     old = target.role
     target.role = role
     target.rotate_session_token()
-    audit.record(session, admin, "role", target_user=target, detail=f"{old.name} → {role.name}")
+    audit.record(session, actor, "role", target_user=target, detail=f"{old.name} → {role.name}{note}")
     return target
 
 
@@ -126,6 +172,7 @@ def set_blocked(session, admin, target, blocked):
         raise InvalidInput("You cannot block yourself.")
     if target.blocked == blocked:
         return target
+    db.begin_write(session)
     target.blocked = blocked
     target.rotate_session_token()
     audit.record(session, admin, "block" if blocked else "unblock", target_user=target)
@@ -136,6 +183,7 @@ def system_user(session):
     """The account that imports seed content (it cannot log in)."""
     user = session.scalar(select(User).where(User.name_key == SYSTEM_NAME))
     if user is None:
+        db.begin_write(session)
         user = User(name=SYSTEM_NAME, name_key=SYSTEM_NAME, email="handbook@localhost",
                     password_hash="!", role=Role.librarian, is_system=True)
         session.add(user)

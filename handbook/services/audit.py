@@ -1,9 +1,6 @@
-"""The audit log and the site generation that invalidates readers' cached pages."""
-
-from sqlalchemy import update
+"""The audit log: who did what, when, to which page or account."""
 
 from handbook.models import AuditEntry
-from handbook.models import SiteState
 
 
 def record(session, actor, action, *, page=None, target_user=None, revision=None, detail=""):
@@ -18,12 +15,3 @@ def record(session, actor, action, *, page=None, target_user=None, revision=None
             detail=detail[:2000],
         )
     )
-
-
-def bump_generation(session):
-    """Mark every cached reader page stale; runs in the writing transaction."""
-    result = session.execute(
-        update(SiteState).where(SiteState.id == 1).values(generation=SiteState.generation + 1)
-    )
-    if result.rowcount == 0:
-        session.add(SiteState(id=1, generation=1))

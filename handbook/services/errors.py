@@ -17,6 +17,13 @@ class InvalidInput(ServiceError):
         self.field = field
 
 
+class TextRefused(InvalidInput):
+    """The text could not be rendered within its budget."""
+
+    def __init__(self, message):
+        super().__init__(message, "body")
+
+
 class NoChange(ServiceError):
     """The edit changes nothing, so no revision was made."""
 

@@ -1,14 +1,19 @@
-"""The review workflow: the allowed transitions and one function for each."""
+"""The review workflow: approve, reject, withdraw and amend a proposal (moves in `workflow`)."""
 
-from sqlalchemy import update
+from dataclasses import dataclass
 
+from handbook import db
 from handbook import permissions
+from handbook.diffing import has_conflict_marks
 from handbook.diffing import three_way_merge
 from handbook.models import Revision
 from handbook.models import RevisionStatus
 from handbook.models import utcnow
+from handbook.render_budget import RenderRefused
 from handbook.services import audit
+from handbook.services import links
 from handbook.services import pages
+from handbook.services import workflow
 from handbook.services.errors import EditConflict
 from handbook.services.errors import InvalidInput
 from handbook.services.errors import InvalidTransition
@@ -17,31 +22,6 @@ from handbook.services.errors import NotFound
 from handbook.services.validation import MAX_REASON_CHARS
 from handbook.services.validation import clean_body
 from handbook.services.validation import clean_summary
-
-#: (from, action) -> to: the only moves a proposal can make; all start from pending.
-TRANSITIONS = {
-    (RevisionStatus.pending, "approve"): RevisionStatus.published,
-    (RevisionStatus.pending, "merge"): RevisionStatus.merged,
-    (RevisionStatus.pending, "reject"): RevisionStatus.rejected,
-    (RevisionStatus.pending, "withdraw"): RevisionStatus.withdrawn,
-    (RevisionStatus.pending, "amend"): RevisionStatus.superseded,
-}
-
-
-def _transition(session, revision, action, **fields):
-    """Move a proposal by compare-and-set on its status, so two decisions cannot both win."""
-    target = TRANSITIONS.get((revision.status, action))
-    if target is None:
-        raise InvalidTransition(f"This proposal is already {revision.status.value}.")
-    moved = session.execute(
-        update(Revision)
-        .where(Revision.id == revision.id, Revision.status == revision.status)
-        .values(status=target, **fields)
-        .execution_options(synchronize_session=False)
-    )
-    if moved.rowcount != 1:
-        raise InvalidTransition("Someone decided this proposal a moment ago.")
-    session.expire(revision)
 
 
 def get_proposal(session, user, revision_id):
@@ -52,25 +32,30 @@ def get_proposal(session, user, revision_id):
     return revision
 
 
-def approve(session, librarian, revision_id):
+def _pending(proposal):
+    if proposal.status is not RevisionStatus.pending:
+        raise InvalidTransition(f"This proposal is already {proposal.status.value}.")
+
+
+def approve(session, librarian, revision_id, *, renderer):
     """Publish a pending proposal; a stale one is merged onto the current text first."""
     permissions.require(permissions.may_review(librarian))
     proposal = get_proposal(session, librarian, revision_id)
     page = proposal.page
-    if proposal.status is not RevisionStatus.pending:
-        raise InvalidTransition(f"This proposal is already {proposal.status.value}.")
+    _pending(proposal)
     if proposal.base_revision_id == page.current_revision_id:
-        _transition(session, proposal, "approve")
-        pages.publish(session, page, proposal, expected=page.current_revision_id, reviewer=librarian)
+        db.begin_write(session)
+        pages.publish(session, page, proposal, expected=page.current_revision_id,
+                      reviewer=librarian, action="approve")
         published = proposal
     else:
-        published = _merge_onto_current(session, librarian, proposal)
+        published = _merge_onto_current(session, librarian, proposal, renderer)
     audit.record(session, librarian, "approve", page=page, revision=published,
                  target_user=proposal.author, detail=f"proposal {proposal.id}")
     return published
 
 
-def _merge_onto_current(session, librarian, proposal):
+def _merge_onto_current(session, librarian, proposal, renderer):
     """Publish proposal ∪ changes since its base as a new revision, or raise EditConflict."""
     page = proposal.page
     current = page.current_revision
@@ -80,17 +65,18 @@ def _merge_onto_current(session, librarian, proposal):
         raise EditConflict(current, result.conflicts)
     if current is not None and result.text == current.body:
         raise NoChange("The published text already contains this change.")
-    merged = Revision(
-        page=page, title=current.title if current else proposal.title, body=result.text,
-        summary=proposal.summary, author_id=proposal.author_id,
-        base_revision_id=current.id if current else None, status=RevisionStatus.pending,
-    )
-    pages.links.store_rendering(merged, pages.links.render_text(session, result.text))
-    session.add(merged)
-    session.flush()
-    _transition(session, proposal, "merge", merged_into_id=merged.id,
-                reviewer_id=librarian.id, reviewed_at=utcnow())
-    pages.publish(session, page, merged, expected=page.current_revision_id, reviewer=librarian)
+    try:
+        rendered = links.render_text(session, renderer, result.text)
+    except RenderRefused as refused:
+        raise InvalidInput(f"The merged text cannot be published: {refused}") from None
+    db.begin_write(session)
+    expected = page.current_revision_id
+    merged = pages.add_revision(
+        session, page, proposal.author, current.title if current else proposal.title,
+        result.text, proposal.summary, base=current, rendered=rendered)
+    workflow.move(session, proposal, "merge", merged_into_id=merged.id,
+                  reviewer_id=librarian.id, reviewed_at=utcnow())
+    pages.publish(session, page, merged, expected=expected, reviewer=librarian, action="approve")
     return merged
 
 
@@ -101,8 +87,9 @@ def reject(session, librarian, revision_id, reason):
     if not reason:
         raise InvalidInput("Give the author a reason for the rejection.", "reason")
     proposal = get_proposal(session, librarian, revision_id)
-    _transition(session, proposal, "reject", reason=reason, reviewer_id=librarian.id,
-                reviewed_at=utcnow())
+    db.begin_write(session)
+    workflow.move(session, proposal, "reject", reason=reason, reviewer_id=librarian.id,
+                  reviewed_at=utcnow())
     audit.record(session, librarian, "reject", page=proposal.page, revision=proposal,
                  target_user=proposal.author, detail=reason)
     return proposal
@@ -112,29 +99,57 @@ def withdraw(session, user, revision_id):
     """The author takes back a pending proposal."""
     proposal = get_proposal(session, user, revision_id)
     permissions.require(permissions.may_change_own_proposal(user, proposal))
-    _transition(session, proposal, "withdraw")
+    db.begin_write(session)
+    workflow.move(session, proposal, "withdraw")
     return proposal
 
 
-def amend(session, user, revision_id, *, body, summary=""):
-    """Replace a pending proposal with a new one from the same base; the old is superseded."""
+@dataclass
+class Draft:
+    """What the author edits when amending: a text, the version it starts from, and whether
+    it holds marked conflicts to resolve."""
+
+    body: str
+    base_revision_id: int | None
+    conflicts: int = 0
+    rebased: bool = False
+
+
+def amend_draft(proposal):
+    """The proposal's text brought up to date with the page: merged onto the current text,
+    with any conflicts marked in it for the author to resolve."""
+    page = proposal.page
+    current = page.current_revision
+    if current is None or proposal.base_revision_id == current.id:
+        return Draft(proposal.body, proposal.base_revision_id)
+    base_text = proposal.base_revision.body if proposal.base_revision else ""
+    result = three_way_merge(base_text, current.body, proposal.body, markers=True)
+    return Draft(result.text, current.id, len(result.conflicts), rebased=True)
+
+
+def amend(session, user, revision_id, *, body, summary="", base_revision_id, renderer):
+    """Replace a pending proposal with the author's new text; the old one is superseded.
+
+    The new proposal starts from the version the author edited: the proposal's own base, or
+    the current text when they took the brought-up-to-date draft.
+    """
     proposal = get_proposal(session, user, revision_id)
     permissions.require(permissions.may_change_own_proposal(user, proposal))
     page = proposal.page
-    _transition(session, proposal, "amend")
-    if not page.is_published:
-        outcome = _amend_new_page(session, user, proposal, body, summary)
-    else:
-        outcome = pages.save_edit(session, user, page, body=body, summary=summary,
-                                  base_revision_id=proposal.base_revision_id)
-    return outcome
-
-
-def _amend_new_page(session, user, proposal, body, summary):
-    """A new page's proposal is replaced by another proposal for the same new page."""
     body = clean_body(body)
-    if body == proposal.body:
+    if has_conflict_marks(body):
+        raise InvalidInput("The text still holds marked conflicts (the lines starting with"
+                           " <<<<<<<, ======= and >>>>>>>). Keep what should stay, delete the"
+                           " marker lines, then save.", "body")
+    if base_revision_id != proposal.base_revision_id:
+        pages.published_base(session, page, base_revision_id)
+    if body == proposal.body and base_revision_id == proposal.base_revision_id:
         raise NoChange("Nothing changed, so the proposal stays as it was.")
-    revision = pages.add_revision(session, proposal.page, user, proposal.title, body,
-                                   clean_summary(summary) or proposal.summary, base=None)
+    base = session.get(Revision, base_revision_id) if base_revision_id else None
+    rendered = pages.render(session, renderer, body)
+    db.begin_write(session)
+    workflow.move(session, proposal, "amend")
+    revision = pages.add_revision(session, page, user, proposal.title, body,
+                                  clean_summary(summary) or proposal.summary, base=base,
+                                  rendered=rendered)
     return pages.SaveOutcome(revision, False, False)

@@ -1,6 +1,11 @@
-"""Creating, editing, reverting and renaming pages; every change is a new revision."""
+"""Creating, editing, reverting, renaming and removing pages; every change is a new revision.
+
+Each function checks and renders first, then calls `db.begin_write` and writes: on SQLite no
+text is ever rendered while the write lock is held.
+"""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import delete
 from sqlalchemy import func
@@ -8,6 +13,8 @@ from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from handbook import changes
+from handbook import db
 from handbook import permissions
 from handbook.diffing import three_way_merge
 from handbook.models import Page
@@ -19,29 +26,37 @@ from handbook.models import utcnow
 from handbook.render_budget import RenderRefused
 from handbook.rendering import link_targets
 from handbook.rendering import slugify
-from handbook.search import outbox
 from handbook.services import audit
 from handbook.services import links
+from handbook.services import titles
+from handbook.services import workflow
 from handbook.services.errors import EditConflict
 from handbook.services.errors import InvalidInput
 from handbook.services.errors import NoChange
 from handbook.services.errors import NotFound
+from handbook.services.errors import TextRefused
 from handbook.services.validation import clean_body
 from handbook.services.validation import clean_summary
-from handbook.services.validation import clean_title
+
+#: a second identical proposal (same author, page, base and text) within this time is the first
+DUPLICATE_WINDOW = timedelta(minutes=10)
+BAD_BASE = "The edit names a starting version that is not a published version of this page."
+TAKEN = "That title is not available; choose another."
 
 
 @dataclass
 class SaveOutcome:
-    """What a save did: the new revision, whether it went live, whether it was merged."""
+    """What a save did: the revision, whether it went live, whether it was merged, and
+    whether it was an identical resubmission of a proposal already waiting."""
 
     revision: Revision
     published: bool
     merged: bool
+    duplicate: bool = False
 
 
 def get_revision(session, revision_id):
-    revision = session.get(Revision, revision_id)
+    revision = session.get(Revision, revision_id) if revision_id else None
     if revision is None:
         raise NotFound("No such revision.")
     return revision
@@ -54,73 +69,127 @@ def get_section(session, section_id):
     return section
 
 
-def create_page(session, user, *, section_id, title, body, summary=""):
+def render(session, renderer, body):
+    """The rendering of a text to be saved, or InvalidInput saying why it cannot be."""
+    try:
+        return links.render_text(session, renderer, body)
+    except RenderRefused as refused:
+        raise TextRefused(str(refused)) from None
+
+
+def create_page(session, user, *, section_id, title, body, summary="", renderer):
     """Propose a new page (contributors) or publish it (librarians)."""
     permissions.require(permissions.may_edit(user))
-    title = clean_title(title)
+    title = titles.normalise(title)
     body = clean_body(body)
     summary = clean_summary(summary) or "New page"
     section = get_section(session, section_id)
-    page = _claim_slug(session, slugify(title), title, section)
-    revision = add_revision(session, page, user, title, body, summary, base=None)
+    rendered = render(session, renderer, body)
+    db.begin_write(session)
+    page = _claim_slug(session, user, title, section)
+    revision = add_revision(session, page, user, title, body, summary, base=None, rendered=rendered)
     return _finish(session, user, page, revision, expected=None, merged=False)
 
 
-def _claim_slug(session, slug, title, section):
-    """A page row for a new title: refuse a taken slug, reuse an abandoned proposal's."""
-    if session.get(Redirect, slug) is not None:
-        raise InvalidInput("A page with this title exists (under a newer name).", "title")
-    page = session.scalar(select(Page).where(Page.slug == slug))
+def _claim_slug(session, user, title, section):
+    """A page row for a new title: refuse a title in use, reuse an abandoned proposal's row."""
+    key = slugify(title)
+    existing = page_at_key(session, key)
+    if existing is not None and existing.is_published:
+        raise InvalidInput(f"A page called “{existing.title}” already exists.", "title")
+    titles.refuse_look_alike(title, session.scalars(
+        select(Page.title).where(Page.current_revision_id.is_not(None))))
+    page = session.scalar(select(Page).where(Page.slug == key))
     if page is not None:
-        if page.is_published or _pending_count(session, page) > 0:
-            raise InvalidInput(f"A page called “{page.title}” already exists.", "title")
-        page.title, page.section = title, section
+        proposers = set(session.scalars(select(Revision.author_id).where(
+            Revision.page_id == page.id, Revision.status == RevisionStatus.pending)))
+        if user.id in proposers:
+            raise InvalidInput("You have already proposed a page with this title: continue it"
+                               " from My proposals.", "title")
+        if proposers:
+            raise InvalidInput(TAKEN, "title")
+        page.title, page.title_key, page.section = title, key, section
         return page
+    session.execute(delete(Redirect).where(Redirect.old_slug == key))
     position = session.scalar(
         select(func.coalesce(func.max(Page.position), 0)).where(Page.section_id == section.id)
     )
-    page = Page(slug=slug, title=title, section=section, position=position + 1, tags=[])
+    page = Page(slug=key, title=title, title_key=key, section=section, position=position + 1, tags=[])
     session.add(page)
     session.flush()
     return page
 
 
-def _pending_count(session, page):
-    return session.scalar(
-        select(func.count(Revision.id)).where(
-            Revision.page_id == page.id, Revision.status == RevisionStatus.pending
-        )
-    )
+def page_at_key(session, key):
+    """The page a wiki-link key leads to (published or not): by slug, title, or old slug."""
+    page = session.scalar(select(Page).where(Page.slug == key))
+    if page is None:
+        page = session.scalar(select(Page).where(Page.title_key == key,
+                                                 Page.current_revision_id.is_not(None)).limit(1))
+    if page is None:
+        redirect = session.get(Redirect, key)
+        page = session.get(Page, redirect.page_id) if redirect else None
+    return page
 
 
-def save_edit(session, user, page, *, body, summary="", base_revision_id):
+def save_edit(session, user, page, *, body, summary="", base_revision_id, renderer):
     """Edit a page from `base_revision_id`; merge with changes since, or raise EditConflict."""
     permissions.require(permissions.may_edit(user))
     body = clean_body(body)
     summary = clean_summary(summary)
+    base = published_base(session, page, base_revision_id)
     current = page.current_revision
     merged = False
-    if base_revision_id != page.current_revision_id:
-        base = get_revision(session, base_revision_id) if base_revision_id else None
-        if base is None or base.page_id != page.id:
-            raise InvalidInput("The edit names a starting version of another page.")
+    if base is not None and base.id != page.current_revision_id:
         result = three_way_merge(base.body, current.body if current else "", body)
         if result.conflicts:
             raise EditConflict(current, result.conflicts)
         body, merged = result.text, True
     if current is not None and body == current.body:
         raise NoChange("Nothing changed, so no new revision was made.")
+    rendered = render(session, renderer, body)
+    db.begin_write(session)
+    lock_page(session, page)
+    if not permissions.publishes_directly(user):
+        duplicate = _same_proposal(session, user, page, body)
+        if duplicate is not None:
+            return SaveOutcome(duplicate, False, merged, duplicate=True)
     title = current.title if current else page.title
-    revision = add_revision(session, page, user, title, body, summary, base=current)
+    revision = add_revision(session, page, user, title, body, summary, base=current, rendered=rendered)
     return _finish(session, user, page, revision, expected=page.current_revision_id, merged=merged)
 
 
-def add_revision(session, page, user, title, body, summary, *, base, live=None):
-    """Render under the time budget and add a pending revision; refuse what cannot render."""
-    try:
-        rendered = links.render_text(session, body, live)
-    except RenderRefused as refused:
-        raise InvalidInput(str(refused), "body") from None
+def published_base(session, page, base_revision_id):
+    """The published revision of `page` an edit started from (None for a new page's text)."""
+    if base_revision_id is None and page.current_revision_id is None:
+        return None
+    base = session.get(Revision, base_revision_id) if base_revision_id else None
+    if base is None or base.page_id != page.id or base.status is not RevisionStatus.published:
+        raise InvalidInput(BAD_BASE)
+    return base
+
+
+def lock_page(session, page):
+    """Serialise writers of one page (PostgreSQL; SQLite's write lock already does)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Page.id).where(Page.id == page.id).with_for_update())
+
+
+def _same_proposal(session, user, page, body):
+    """A pending proposal of the user's with this base and text, made moments ago."""
+    return session.scalar(
+        select(Revision).where(
+            Revision.page_id == page.id, Revision.author_id == user.id,
+            Revision.status == RevisionStatus.pending,
+            Revision.base_revision_id.is_(None) if page.current_revision_id is None
+            else Revision.base_revision_id == page.current_revision_id,
+            Revision.body == body, Revision.created_at >= utcnow() - DUPLICATE_WINDOW,
+        ).limit(1)
+    )
+
+
+def add_revision(session, page, user, title, body, summary, *, base, rendered):
+    """Add a pending revision with its kept rendering (done before the write began)."""
     revision = Revision(
         page=page, title=title, body=body, summary=summary, author_id=user.id,
         base_revision_id=base.id if base else None, status=RevisionStatus.pending,
@@ -139,12 +208,8 @@ def _finish(session, user, page, revision, *, expected, merged):
     return SaveOutcome(revision, revision.status is RevisionStatus.published, merged)
 
 
-def publish(session, page, revision, *, expected, reviewer, refresh_links=True):
-    """Make `revision` the page's live text: a compare-and-set on the current revision.
-
-    A first publication renders again the pages that link to it, unless the caller does that
-    itself for many pages at once (`refresh_links=False`, as an import does).
-    """
+def publish(session, page, revision, *, expected, reviewer, action="publish"):
+    """Make `revision` the page's live text: a compare-and-set on the current revision."""
     swapped = session.execute(
         update(Page)
         .where(
@@ -152,43 +217,55 @@ def publish(session, page, revision, *, expected, reviewer, refresh_links=True):
             Page.current_revision_id.is_(None) if expected is None
             else Page.current_revision_id == expected,
         )
-        .values(current_revision_id=revision.id, title=revision.title)
+        .values(current_revision_id=revision.id, title=revision.title,
+                title_key=slugify(revision.title))
         .execution_options(synchronize_session=False)
     )
     if swapped.rowcount != 1:
         session.expire(page)
         raise EditConflict(page.current_revision, [])
-    first_publication = expected is None
+    old_key = page.title_key
     set_committed_value(page, "current_revision_id", revision.id)
     set_committed_value(page, "current_revision", revision)
     set_committed_value(page, "title", revision.title)
-    revision.status = RevisionStatus.published
-    revision.published_at = utcnow()
-    revision.reviewer_id = reviewer.id
-    revision.reviewed_at = revision.published_at
+    set_committed_value(page, "title_key", slugify(revision.title))
+    now = utcnow()
+    workflow.move(session, revision, action, published_at=now, reviewer_id=reviewer.id,
+                  reviewed_at=now)
     links.replace_links(session, page, link_targets(revision.body))
-    outbox.owe(session, [page.id])
-    session.flush()
-    if first_publication and refresh_links:
-        links.refresh_linking_pages(session, {page.slug})
-    audit.bump_generation(session)
+    changes.page_changed(session, page.id)
+    if expected is None:
+        changes.addresses_changed(session, links.addresses_of(session, page))
+    elif old_key != page.title_key:
+        changes.addresses_changed(session, {old_key, page.title_key})
+    if revision.render_version != links.rendering.RENDER_VERSION or action == "approve":
+        changes.rendering_owed(session, page.id)
 
 
-def revert(session, user, page, revision_id):
+def revert(session, user, page, revision_id, *, renderer):
     """Restore an earlier published revision as a new revision (history stays as it was)."""
     permissions.require(permissions.may_revert(user))
-    target = get_revision(session, revision_id)
-    if target.page_id != page.id or target.status is not RevisionStatus.published:
+    target = session.get(Revision, revision_id)
+    if target is None or target.page_id != page.id or target.status is not RevisionStatus.published:
         raise NotFound("No such published revision of this page.")
     current = page.current_revision
     if target.body == current.body and target.title == current.title:
         raise NoChange("That revision's text is already the current text.")
+    try:
+        rendered = links.render_text(session, renderer, target.body)
+    except RenderRefused:
+        rendered = None  # it rendered once: keep that rendering and try again after the commit
+    db.begin_write(session)
     revision = Revision(
         page=page, title=current.title, body=target.body, author_id=user.id,
         summary=f"Reverted to revision {target.id}", base_revision_id=current.id,
-        status=RevisionStatus.pending,
+        status=RevisionStatus.pending, html=target.html, toc_html=target.toc_html,
+        render_version=target.render_version,
     )
-    links.store_rendering(revision, links.render_text(session, target.body))
+    if rendered is not None:
+        links.store_rendering(revision, rendered)
+    else:
+        changes.rendering_owed(session, page.id)
     session.add(revision)
     session.flush()
     publish(session, page, revision, expected=current.id, reviewer=user)
@@ -200,7 +277,7 @@ def revert(session, user, page, revision_id):
 def rename(session, user, page, *, title, section_id):
     """Rename and/or move a page; the old address redirects to the new one."""
     permissions.require(permissions.may_rename(user))
-    title = clean_title(title)
+    title = titles.normalise(title)
     section = get_section(session, section_id)
     current = page.current_revision
     if current is None:
@@ -208,8 +285,12 @@ def rename(session, user, page, *, title, section_id):
     old_slug, new_slug = page.slug, slugify(title)
     if title == page.title and section.id == page.section_id:
         raise NoChange("The page already has this title and section.")
+    db.begin_write(session)
+    old_addresses = links.addresses_of(session, page)
     if new_slug != old_slug:
         _check_slug_free(session, new_slug, page)
+        titles.refuse_look_alike(title, session.scalars(
+            select(Page.title).where(Page.current_revision_id.is_not(None), Page.id != page.id)))
         session.execute(delete(Redirect).where(Redirect.old_slug == new_slug))
         session.add(Redirect(old_slug=old_slug, page_id=page.id))
         page.slug = new_slug
@@ -218,6 +299,7 @@ def rename(session, user, page, *, title, section_id):
         page.position = 1 + (session.scalar(
             select(func.coalesce(func.max(Page.position), 0)).where(Page.section_id == section.id)
         ))
+    session.flush()
     if title != current.title:
         revision = Revision(
             page=page, title=title, body=current.body, author_id=user.id,
@@ -228,10 +310,8 @@ def rename(session, user, page, *, title, section_id):
         session.add(revision)
         session.flush()
         publish(session, page, revision, expected=current.id, reviewer=user)
-    outbox.owe(session, [page.id])
-    session.flush()
-    links.refresh_linking_pages(session, {old_slug, new_slug})
-    audit.bump_generation(session)
+    changes.page_changed(session, page.id)
+    changes.addresses_changed(session, old_addresses | links.addresses_of(session, page))
     audit.record(session, user, "rename", page=page,
                  detail=f"{old_slug} → {new_slug}, section {section.title}")
     return page
@@ -255,6 +335,7 @@ def remove(session, user, page, reason):
     current = page.current_revision_id
     if current is None:
         raise NotFound("Only published pages can be removed.")
+    db.begin_write(session)
     swapped = session.execute(
         update(Page).where(Page.id == page.id, Page.current_revision_id == current)
         .values(current_revision_id=None).execution_options(synchronize_session=False)
@@ -264,10 +345,7 @@ def remove(session, user, page, reason):
     set_committed_value(page, "current_revision_id", None)
     set_committed_value(page, "current_revision", None)
     links.replace_links(session, page, set())
-    outbox.owe(session, [page.id])
-    redirects = session.scalars(select(Redirect.old_slug).where(Redirect.page_id == page.id)).all()
-    session.flush()
-    links.refresh_linking_pages(session, {page.slug, *redirects})
-    audit.bump_generation(session)
+    changes.page_changed(session, page.id)
+    changes.addresses_changed(session, links.addresses_of(session, page))
     audit.record(session, user, "remove", page=page, revision=session.get(Revision, current),
                  detail=reason)

@@ -21,6 +21,8 @@ from handbook.models import Revision
 from handbook.models import RevisionStatus
 from handbook.models import Section
 from handbook.models import User
+from handbook.rendering import slugify
+from handbook.services import links
 from handbook.services.errors import NotFound
 
 
@@ -82,7 +84,7 @@ _BACKLINKS = (
         Page.id != bindparam("page_id"),
         Link.target_slug.in_(
             select(Redirect.old_slug).where(Redirect.page_id == bindparam("page_id"))
-            .union_all(select(bindparam("slug")))
+            .union_all(select(bindparam("slug")), select(bindparam("title_key")))
         ),
     )
     .distinct()
@@ -106,7 +108,8 @@ def page_view(session, slug):
     if row is None:
         return _moved_or_missing(session, slug)
     page, revision, section, author_name, reviewer_name, pending = row
-    backlinks = session.execute(_BACKLINKS, {"page_id": page.id, "slug": page.slug}).all()
+    backlinks = session.execute(
+        _BACKLINKS, {"page_id": page.id, "slug": page.slug, "title_key": page.title_key}).all()
     neighbours = {
         side: (slug, title) for side, slug, title in session.execute(
             _NEIGHBOURS, {"section_id": section.id, "position": page.position, "page_id": page.id}
@@ -125,8 +128,11 @@ def _link(pair):
 
 
 def _moved_or_missing(session, slug):
+    """An old slug, or a title's key ([[Title]] links), answers with the page's address."""
     target = session.scalar(
         select(Page.slug).join(Redirect, Redirect.page_id == Page.id).where(Redirect.old_slug == slug)
+    ) or session.scalar(
+        select(Page.slug).where(Page.title_key == slug, Page.current_revision_id.is_not(None)).limit(1)
     )
     if target is None:
         raise NotFound("There is no page here.")
@@ -142,6 +148,21 @@ def find_page(session, slug):
             return Moved(session.get(Page, redirect.page_id).slug)
         raise NotFound("There is no page here.")
     return page
+
+
+def own_pending_proposal(session, user, page):
+    """The user's newest pending proposal on `page`, if any."""
+    return session.scalar(
+        select(Revision).where(Revision.page_id == page.id, Revision.author_id == user.id,
+                               Revision.status == RevisionStatus.pending)
+        .order_by(Revision.id.desc()).limit(1)
+    )
+
+
+def published_page_titled(session, title):
+    """The published page a wiki link with this text leads to, or None."""
+    slug = links.live_targets(session, {slugify(title)}).get(slugify(title))
+    return session.scalar(select(Page).where(Page.slug == slug)) if slug else None
 
 
 def proposer_ids(session, page):
@@ -206,7 +227,7 @@ def recent_changes(session, limit=50):
         select(Revision)
         .join(Page, Page.id == Revision.page_id)
         .options(joinedload(Revision.author), joinedload(Revision.page))
-        .where(Revision.status == RevisionStatus.published)
+        .where(Revision.status == RevisionStatus.published, Page.current_revision_id.is_not(None))
         .order_by(Revision.published_at.desc(), Revision.id.desc())
         .limit(limit)
     ).all()
@@ -216,21 +237,27 @@ def contributions(session, user, limit=100):
     """A person's published revisions, newest first."""
     return session.scalars(
         select(Revision)
+        .join(Page, Page.id == Revision.page_id)
         .options(joinedload(Revision.page))
-        .where(Revision.author_id == user.id, Revision.status == RevisionStatus.published)
+        .where(Revision.author_id == user.id, Revision.status == RevisionStatus.published,
+               Page.current_revision_id.is_not(None))
         .order_by(Revision.published_at.desc())
         .limit(limit)
     ).all()
 
 
 def my_proposals(session, user):
-    """Everything `user` sent for review, with its state, newest first."""
+    """Everything `user` sent for review, with its state, newest first (a merged proposal
+    once: not also as the revision that carried it)."""
+    merged = aliased(Revision)
+    carried = select(merged.id).where(merged.merged_into_id == Revision.id).exists()
     return session.scalars(
         select(Revision)
         .options(joinedload(Revision.page), joinedload(Revision.reviewer))
         .where(
             Revision.author_id == user.id,
             or_(Revision.status != RevisionStatus.published, Revision.reviewer_id != user.id),
+            ~carried,
         )
         .order_by(Revision.created_at.desc(), Revision.id.desc())
     ).all()

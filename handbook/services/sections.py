@@ -3,19 +3,20 @@
 from sqlalchemy import func
 from sqlalchemy import select
 
+from handbook import changes
+from handbook import db
 from handbook import permissions
 from handbook.models import Page
 from handbook.models import Section
 from handbook.render_budget import RenderRefused
 from handbook.rendering import slugify
-from handbook.search import outbox
 from handbook.services import audit
 from handbook.services import links
+from handbook.services import titles
 from handbook.services.errors import InvalidInput
 from handbook.services.errors import NotFound
 from handbook.services.validation import MAX_BODY_BYTES
 from handbook.services.validation import clean_summary
-from handbook.services.validation import clean_title
 
 
 def get_by_slug(session, slug):
@@ -25,67 +26,74 @@ def get_by_slug(session, slug):
     return section
 
 
-def _render_introduction(session, text):
+def render_introduction(session, renderer, text):
+    """(markdown, sanitized HTML) of a section's introduction, or InvalidInput."""
     text = (text or "").replace("\r\n", "\n").strip()
     if "\x00" in text or len(text.encode()) > MAX_BODY_BYTES:
         raise InvalidInput("The introduction is too long or contains NUL bytes.", "introduction")
     try:
-        return text, links.render_text(session, text).html if text else ""
+        return text, links.render_text(session, renderer, text).html if text else ""
     except RenderRefused as refused:
         raise InvalidInput(str(refused), "introduction") from None
 
 
-def create_section(session, user, *, title, summary="", introduction=""):
+def create_section(session, user, *, title, summary="", introduction="", renderer):
     """Add a section at the end of the contents."""
     permissions.require(permissions.may_manage_sections(user))
-    title = clean_title(title)
+    title = titles.normalise(title)
     slug = slugify(title)
+    summary = clean_summary(summary, 500)
+    text, html = render_introduction(session, renderer, introduction)
+    db.begin_write(session)
     if session.scalar(select(Section.id).where(Section.slug == slug)):
         raise InvalidInput("A section with this title exists.", "title")
     position = session.scalar(select(func.coalesce(func.max(Section.position), 0))) + 1
-    text, html = _render_introduction(session, introduction)
-    section = Section(slug=slug, title=title, position=position,
-                      summary=clean_summary(summary, 500), introduction=text,
-                      introduction_html=html)
+    section = Section(slug=slug, title=title, position=position, summary=summary,
+                      introduction=text, introduction_html=html)
     session.add(section)
     session.flush()
     audit.record(session, user, "section", detail=f"created {title}")
-    audit.bump_generation(session)
+    changes.layout_changed(session)
     return section
 
 
-def update_section(session, user, section, *, title, summary="", introduction=""):
+def update_section(session, user, section, *, title, summary="", introduction="", renderer):
     """Rename a section and rewrite its summary and introduction (its address stays)."""
     permissions.require(permissions.may_manage_sections(user))
-    title = clean_title(title)
+    title = titles.normalise(title)
+    summary = clean_summary(summary, 500)
+    text, html = render_introduction(session, renderer, introduction)
+    db.begin_write(session)
     if title != section.title:
-        outbox.owe(session, [page.id for page in section.pages])
+        changes.page_changed(session, *[page.id for page in section.pages])
     section.title = title
-    section.summary = clean_summary(summary, 500)
-    section.introduction, section.introduction_html = _render_introduction(session, introduction)
+    section.summary = summary
+    section.introduction, section.introduction_html = text, html
     audit.record(session, user, "section", detail=f"edited {section.title}")
-    audit.bump_generation(session)
+    changes.layout_changed(session)
     return section
 
 
 def move_section(session, user, section, direction):
     """Swap a section with its neighbour above (-1) or below (+1)."""
     permissions.require(permissions.may_manage_sections(user))
+    db.begin_write(session)
     ordered = session.scalars(select(Section).order_by(Section.position, Section.id)).all()
     _swap(ordered, section, direction)
     audit.record(session, user, "reorder", detail=f"section {section.title}")
-    audit.bump_generation(session)
+    changes.layout_changed(session)
 
 
 def move_page(session, user, page, direction):
     """Swap a page with its neighbour above (-1) or below (+1) within its section."""
     permissions.require(permissions.may_manage_sections(user))
+    db.begin_write(session)
     ordered = session.scalars(
         select(Page).where(Page.section_id == page.section_id).order_by(Page.position, Page.id)
     ).all()
     _swap(ordered, page, direction)
     audit.record(session, user, "reorder", page=page)
-    audit.bump_generation(session)
+    changes.layout_changed(session)
 
 
 def _swap(ordered, item, direction):

@@ -33,14 +33,35 @@ def init_app(app):
     app.register_error_handler(403, lambda error: _error(403, "You may not do that."))
     app.register_error_handler(405, lambda error: _error(405, "That action needs a form."))
     app.register_error_handler(413, lambda error: _error(413, "That submission is too large."))
-    app.register_error_handler(429, lambda error: _error(
-        429, "Too many attempts. Wait a few minutes, then try again."))
+    app.register_error_handler(400, lambda error: _error(400, _described(
+        error, "The request could not be understood.")))
+    app.register_error_handler(429, lambda error: _error(429, _too_many(error)))
+    app.register_error_handler(500, _server_error)
     app.register_error_handler(CSRFError, lambda error: _error(
         400, "The form had expired or was not sent from this site. Go back, reload and try again."))
 
 
 def _error(status, message):
     return render_template("error.html", status=status, message=message), status
+
+
+def _described(error, default):
+    description = getattr(error, "description", "") or ""
+    return description if description and not description.startswith("The browser") else default
+
+
+def _too_many(error):
+    """What the limit was and when to try again (Flask-Limiter's limits read "30 per 1 minute")."""
+    limit = getattr(error, "limit", None)
+    if limit is not None:
+        return (f"Too many requests: the limit here is {error.description}."
+                " Wait a little, then try again.")
+    return _described(error, "Too many attempts. Wait a few minutes, then try again.")
+
+
+def _server_error(_error):
+    """Our own page, with no trace and nothing that needs the database."""
+    return render_template("server_error.html"), 500
 
 
 def _navigation():

@@ -6,7 +6,6 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
-from flask_login import current_user
 
 from handbook import db
 from handbook import permissions
@@ -15,8 +14,9 @@ from handbook.forms import RoleForm
 from handbook.models import Role
 from handbook.services import accounts
 from handbook.services import reading
-from handbook.services.errors import InvalidInput
 from handbook.views.common import allowed
+from handbook.views.common import attempt
+from handbook.views.common import user
 from handbook.views.common import positive_int
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
@@ -43,13 +43,12 @@ def set_role(name):
     target = _target(session, name)
     form = RoleForm()
     if form.validate_on_submit():
-        try:
-            accounts.set_role(session, current_user, target, Role[form.role.data])
-            session.commit()
+        _, problem = attempt(lambda session: accounts.set_role(
+            session, user(), target, Role[form.role.data]))
+        if problem is not None:
+            flash(str(problem), "error")
+        else:
             flash(f"{target.name} is now a {target.role.name}.", "success")
-        except InvalidInput as invalid:
-            session.rollback()
-            flash(str(invalid), "error")
     else:
         flash("Choose a role from the list.", "error")
     return redirect(url_for("admin.users"))
@@ -62,13 +61,11 @@ def block(name):
     target = _target(session, name)
     if ActionForm().validate_on_submit():
         blocked = request.form.get("blocked") == "1"
-        try:
-            accounts.set_blocked(session, current_user, target, blocked)
-            session.commit()
+        _, problem = attempt(lambda session: accounts.set_blocked(session, user(), target, blocked))
+        if problem is not None:
+            flash(str(problem), "error")
+        else:
             flash(f"{target.name} is {'blocked' if blocked else 'unblocked'}.", "success")
-        except InvalidInput as invalid:
-            session.rollback()
-            flash(str(invalid), "error")
     return redirect(url_for("admin.users"))
 
 

@@ -6,10 +6,10 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
-from flask_login import current_user
 
 from handbook import db
 from handbook import permissions
+from handbook import rate_limits
 from handbook.forms import ActionForm
 from handbook.forms import EditForm
 from handbook.forms import NewPageForm
@@ -25,8 +25,11 @@ from handbook.services.errors import InvalidInput
 from handbook.services.errors import NoChange
 from handbook.services.validation import clean_body
 from handbook.views.common import allowed
-from handbook.views.common import check_encoding
+from handbook.views.common import attempt
+from handbook.views.common import form_id
+from handbook.views.common import renderer
 from handbook.views.common import to_page
+from handbook.views.common import user
 
 blueprint = Blueprint("editing", __name__)
 
@@ -41,14 +44,19 @@ def _page(session, slug):
 def _preview(session, body):
     """Sanitized HTML of the text as it would look, or a message saying why not."""
     try:
-        return links.render_text(session, clean_body(body)).html, None
-    except (InvalidInput, RenderRefused) as error:
-        return None, str(error)
+        return links.render_text(session, renderer(), clean_body(body)).html, None
+    except RenderRefused as refused:
+        rate_limits.note_refused_render()
+        return None, str(refused)
+    except InvalidInput as invalid:
+        return None, str(invalid)
 
 
 def announce(outcome):
     """Tell the author what became of their save."""
-    if outcome.published:
+    if outcome.duplicate:
+        message = "You had just sent this same change; it is waiting for review once, not twice."
+    elif outcome.published:
         message = "Published."
     else:
         message = "Your change is waiting for a librarian's review; readers see the published text until then."
@@ -59,11 +67,19 @@ def announce(outcome):
 
 @blueprint.route("/wiki/<slug>/edit", methods=["GET", "POST"])
 @allowed(permissions.may_edit)
+@rate_limits.expensive
 def edit(slug):
     session = db.get_session()
     page = _page(session, slug)
     form = EditForm()
     if request.method == "GET":
+        waiting = None if request.args.get("fresh") else reading.own_pending_proposal(
+            session, user(), page)
+        if waiting is not None:
+            flash("You have a proposal waiting for review on this page: you are continuing it."
+                  " To start a separate proposal from the published text instead, use"
+                  " “Start a separate proposal”.", "info")
+            return redirect(url_for("proposals.amend", revision_id=waiting.id))
         form.body.data = page.current_revision.body
         form.base_revision_id.data = page.current_revision_id
         return render_template("edit.html", page=page, form=form)
@@ -72,36 +88,36 @@ def edit(slug):
     if request.form.get("action") == "preview":
         html, error = _preview(session, form.body.data)
         return render_template("edit.html", page=page, form=form, preview=html, error=error)
-    try:
-        check_encoding()
-        base = int(form.base_revision_id.data or 0) or None
-        outcome = pages.save_edit(session, current_user, page, body=form.body.data,
-                                  summary=form.summary.data, base_revision_id=base)
-        session.commit()
-    except EditConflict as conflict:
-        session.rollback()
-        form.base_revision_id.data = conflict.current.id if conflict.current else ""
-        return render_template("edit.html", page=page, form=form, conflict=conflict,
-                               error=str(conflict)), 409
-    except NoChange as unchanged:
-        session.rollback()
-        flash(str(unchanged), "info")
+    outcome, problem = attempt(lambda session: pages.save_edit(
+        session, user(), page, body=form.body.data, summary=form.summary.data,
+        base_revision_id=form_id(form.base_revision_id.data), renderer=renderer()))
+    if isinstance(problem, EditConflict):
+        form.base_revision_id.data = problem.current.id if problem.current else ""
+        return render_template("edit.html", page=page, form=form, conflict=problem,
+                               error=str(problem)), 409
+    if isinstance(problem, NoChange):
+        flash(str(problem), "info")
         return to_page(page.slug)
-    except InvalidInput as invalid:
-        session.rollback()
-        return render_template("edit.html", page=page, form=form, error=str(invalid)), 400
+    if problem is not None:
+        return render_template("edit.html", page=page, form=form, error=str(problem)), 400
     announce(outcome)
     return to_page(page.slug)
 
 
 @blueprint.route("/new", methods=["GET", "POST"])
 @allowed(permissions.may_edit)
+@rate_limits.expensive
 def new():
     session = db.get_session()
     form = NewPageForm()
     form.section_id.choices = [(s.id, s.title) for s in reading.sections(session)]
     if request.method == "GET":
-        form.title.data = request.args.get("title", "")[:200]
+        title = request.args.get("title", "")[:200]
+        existing = reading.published_page_titled(session, title) if title else None
+        if existing is not None:
+            flash(f"A page called “{existing.title}” already exists; here it is.", "info")
+            return to_page(existing.slug)
+        form.title.data = title
         section_slug = request.args.get("section")
         for choice in reading.sections(session):
             if choice.slug == section_slug:
@@ -112,15 +128,11 @@ def new():
     if request.form.get("action") == "preview":
         html, error = _preview(session, form.body.data)
         return render_template("new.html", form=form, preview=html, error=error)
-    try:
-        check_encoding()
-        outcome = pages.create_page(session, current_user, section_id=form.section_id.data,
-                                    title=form.title.data, body=form.body.data,
-                                    summary=form.summary.data)
-        session.commit()
-    except InvalidInput as invalid:
-        session.rollback()
-        return render_template("new.html", form=form, error=str(invalid)), 400
+    outcome, problem = attempt(lambda session: pages.create_page(
+        session, user(), section_id=form.section_id.data, title=form.title.data,
+        body=form.body.data, summary=form.summary.data, renderer=renderer()))
+    if problem is not None:
+        return render_template("new.html", form=form, error=str(problem)), 400
     announce(outcome)
     if outcome.published:
         return to_page(outcome.revision.page.slug)
@@ -129,6 +141,7 @@ def new():
 
 @blueprint.post("/preview")
 @allowed(permissions.may_edit)
+@rate_limits.expensive
 def preview():
     """The rendered, sanitized HTML of a draft, for the editor's live preview."""
     html, error = _preview(db.get_session(), request.form.get("body", ""))
@@ -144,13 +157,12 @@ def revert(slug, revision_id):
     page = _page(session, slug)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("reading.history", slug=slug))
-    try:
-        revision = pages.revert(session, current_user, page, revision_id)
-        session.commit()
-        flash(f"Reverted: revision {revision.id} restores the text of revision {revision_id}.", "success")
-    except (NoChange, EditConflict) as problem:
-        session.rollback()
+    revision, problem = attempt(lambda session: pages.revert(
+        session, user(), page, revision_id, renderer=renderer()))
+    if problem is not None:
         flash(str(problem), "info")
+    else:
+        flash(f"Reverted: revision {revision.id} restores the text of revision {revision_id}.", "success")
     return to_page(page.slug)
 
 
@@ -166,18 +178,13 @@ def rename(slug):
         return render_template("rename.html", page=page, form=form)
     if not form.validate_on_submit():
         return render_template("rename.html", page=page, form=form), 400
-    try:
-        check_encoding()
-        pages.rename(session, current_user, page, title=form.title.data,
-                     section_id=form.section_id.data)
-        session.commit()
-    except NoChange as unchanged:
-        session.rollback()
-        flash(str(unchanged), "info")
+    _, problem = attempt(lambda session: pages.rename(
+        session, user(), page, title=form.title.data, section_id=form.section_id.data))
+    if isinstance(problem, NoChange):
+        flash(str(problem), "info")
         return to_page(slug)
-    except (InvalidInput, EditConflict) as invalid:
-        session.rollback()
-        return render_template("rename.html", page=page, form=form, error=str(invalid)), 400
+    if problem is not None:
+        return render_template("rename.html", page=page, form=form, error=str(problem)), 400
     flash(f"Renamed. The old address /wiki/{slug} now redirects here.", "success")
     return to_page(page.slug)
 
@@ -187,18 +194,15 @@ def rename(slug):
 def remove(slug):
     session = db.get_session()
     page = _page(session, slug)
+    section_slug = page.section.slug
     form = RejectForm()
     if not form.validate_on_submit():
         return render_template("remove.html", page=page, form=form), 400 if request.method == "POST" else 200
-    try:
-        check_encoding()
-        pages.remove(session, current_user, page, form.reason.data)
-        session.commit()
-    except (InvalidInput, EditConflict) as invalid:
-        session.rollback()
-        return render_template("remove.html", page=page, form=form, error=str(invalid)), 400
+    _, problem = attempt(lambda session: pages.remove(session, user(), page, form.reason.data))
+    if problem is not None:
+        return render_template("remove.html", page=page, form=form, error=str(problem)), 400
     flash(f"“{page.title}” was removed. Its history is kept; creating a page with the same title continues it.", "info")
-    return redirect(url_for("reading.section", slug=page.section.slug))
+    return redirect(url_for("reading.section", slug=section_slug))
 
 
 @blueprint.post("/wiki/<slug>/move")
@@ -206,8 +210,8 @@ def remove(slug):
 def move(slug):
     session = db.get_session()
     page = _page(session, slug)
+    section_slug = page.section.slug
     if ActionForm().validate_on_submit():
         direction = -1 if request.form.get("direction") == "up" else 1
-        sections.move_page(session, current_user, page, direction)
-        session.commit()
-    return redirect(url_for("reading.section", slug=page.section.slug))
+        attempt(lambda session: sections.move_page(session, user(), page, direction))
+    return redirect(url_for("reading.section", slug=section_slug))

@@ -1,4 +1,4 @@
-"""A contributor's own proposals: list, withdraw, amend."""
+"""A contributor's own proposals: list, withdraw, amend (and resolve a conflict while amending)."""
 
 from flask import Blueprint
 from flask import flash
@@ -10,15 +10,15 @@ from flask_login import current_user
 from flask_login import login_required
 
 from handbook import db
+from handbook import rate_limits
 from handbook.forms import ActionForm
 from handbook.forms import EditForm
 from handbook.services import moderation
 from handbook.services import reading
-from handbook.services.errors import EditConflict
-from handbook.services.errors import InvalidInput
-from handbook.services.errors import InvalidTransition
-from handbook.services.errors import NoChange
-from handbook.views.common import check_encoding
+from handbook.views.common import attempt
+from handbook.views.common import form_id
+from handbook.views.common import renderer
+from handbook.views.common import user
 from handbook.views.editing import announce
 
 blueprint = Blueprint("proposals", __name__)
@@ -31,7 +31,7 @@ def mine():
                            proposals=reading.my_proposals(db.get_session(), current_user))
 
 
-def _own_pending(session, revision_id):
+def _own(session, revision_id):
     """The user's own proposal (404 for anyone else's, whatever its id)."""
     proposal = moderation.get_proposal(session, current_user, revision_id)
     if proposal.author_id != current_user.id:
@@ -42,41 +42,31 @@ def _own_pending(session, revision_id):
 @blueprint.post("/me/proposals/<int:revision_id>/withdraw")
 @login_required
 def withdraw(revision_id):
-    session = db.get_session()
-    _own_pending(session, revision_id)
+    _own(db.get_session(), revision_id)
     if ActionForm().validate_on_submit():
-        try:
-            moderation.withdraw(session, current_user, revision_id)
-            session.commit()
-            flash("Proposal withdrawn.", "info")
-        except InvalidTransition as late:
-            session.rollback()
-            flash(str(late), "info")
+        _, problem = attempt(lambda session: moderation.withdraw(session, user(), revision_id))
+        flash(str(problem) if problem else "Proposal withdrawn.", "info")
     return redirect(url_for("proposals.mine"))
 
 
 @blueprint.route("/me/proposals/<int:revision_id>/amend", methods=["GET", "POST"])
 @login_required
+@rate_limits.expensive
 def amend(revision_id):
     session = db.get_session()
-    proposal = _own_pending(session, revision_id)
+    proposal = _own(session, revision_id)
     form = EditForm()
     if request.method == "GET":
-        form.body.data, form.summary.data = proposal.body, proposal.summary
-        return render_template("amend.html", proposal=proposal, form=form)
+        draft = moderation.amend_draft(proposal)
+        form.body.data, form.summary.data = draft.body, proposal.summary
+        form.base_revision_id.data = draft.base_revision_id or ""
+        return render_template("amend.html", proposal=proposal, form=form, draft=draft)
     if not form.validate_on_submit():
         return render_template("amend.html", proposal=proposal, form=form), 400
-    try:
-        check_encoding()
-        outcome = moderation.amend(session, current_user, revision_id, body=form.body.data,
-                                   summary=form.summary.data)
-        session.commit()
-    except EditConflict as conflict:
-        session.rollback()
-        return render_template("amend.html", proposal=proposal, form=form, conflict=conflict,
-                               error=str(conflict)), 409
-    except (InvalidInput, NoChange, InvalidTransition) as problem:
-        session.rollback()
+    outcome, problem = attempt(lambda session: moderation.amend(
+        session, user(), revision_id, body=form.body.data, summary=form.summary.data,
+        base_revision_id=form_id(form.base_revision_id.data), renderer=renderer()))
+    if problem is not None:
         return render_template("amend.html", proposal=proposal, form=form, error=str(problem)), 400
     announce(outcome)
     return redirect(url_for("proposals.mine"))

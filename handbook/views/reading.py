@@ -16,11 +16,9 @@ from handbook import permissions
 from handbook.diffing import line_diff
 from handbook.models import Revision
 from handbook.services import accounts
-from handbook.services import links
 from handbook.services import reading
 from handbook.services import sections
 from handbook.services.errors import NotFound
-from handbook.services.pages import get_revision
 from handbook.views.common import positive_int
 
 blueprint = Blueprint("reading", __name__)
@@ -51,9 +49,6 @@ def page(slug):
         return _proposed_page(session, slug)
     if isinstance(view, reading.Moved):
         return redirect(url_for("reading.page", slug=view.slug), 301)
-    if view.revision.render_version != links.rendering.RENDER_VERSION:
-        _refresh_rendering(view.revision.id)
-        return redirect(url_for("reading.page", slug=slug))
     return render_template("page.html", view=view)
 
 
@@ -68,13 +63,6 @@ def _proposed_page(session, slug):
     ):
         raise NotFound("There is no page here.")
     return render_template("proposed_page.html", page=found)
-
-
-def _refresh_rendering(revision_id):
-    """Render again a revision kept by an older renderer, in a write transaction of its own."""
-    engine = current_app.extensions["handbook_engine"]
-    with db.session_scope(engine, current_app.extensions["handbook_renderer"]) as session:
-        links.rerender_stale(session, get_revision(session, revision_id))
 
 
 def _published_page(session, slug):

@@ -19,10 +19,10 @@ from handbook.services import moderation
 from handbook.services import reading
 from handbook.services.errors import EditConflict
 from handbook.services.errors import InvalidInput
-from handbook.services.errors import InvalidTransition
-from handbook.services.errors import NoChange
 from handbook.views.common import allowed
-from handbook.views.common import check_encoding
+from handbook.views.common import attempt
+from handbook.views.common import renderer
+from handbook.views.common import user
 
 blueprint = Blueprint("review", __name__)
 
@@ -62,15 +62,15 @@ def item(revision_id):
 def approve(revision_id):
     session = db.get_session()
     proposal = moderation.get_proposal(session, current_user, revision_id)
-    ActionForm().validate_on_submit()
-    try:
-        published = moderation.approve(session, current_user, revision_id)
-        session.commit()
-    except EditConflict as conflict:
-        session.rollback()
-        return _show(proposal, 409, conflict=conflict, error=str(conflict))
-    except (InvalidTransition, NoChange) as problem:
-        session.rollback()
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("review.item", revision_id=revision_id))
+    published, problem = attempt(lambda session: moderation.approve(
+        session, user(), revision_id, renderer=renderer()))
+    if isinstance(problem, EditConflict):
+        return _show(proposal, 409, conflict=problem, error=str(problem))
+    if isinstance(problem, InvalidInput):
+        return _show(proposal, 400, error=str(problem))
+    if problem is not None:
         flash(str(problem), "info")
         return redirect(url_for("review.queue"))
     flash(f"Approved and published “{published.title}”.", "success")
@@ -83,17 +83,14 @@ def reject(revision_id):
     session = db.get_session()
     proposal = moderation.get_proposal(session, current_user, revision_id)
     form = RejectForm()
-    form.validate_on_submit()
-    try:
-        check_encoding()
-        moderation.reject(session, current_user, revision_id, form.reason.data)
-        session.commit()
-    except InvalidInput as invalid:
-        session.rollback()
-        return _show(proposal, 400, reject_form=form, error=str(invalid))
-    except InvalidTransition as late:
-        session.rollback()
-        flash(str(late), "info")
+    if not form.validate_on_submit():
+        return _show(proposal, 400, reject_form=form, error="The form had expired; try again.")
+    _, problem = attempt(lambda session: moderation.reject(session, user(), revision_id,
+                                                           form.reason.data))
+    if isinstance(problem, InvalidInput):
+        return _show(proposal, 400, reject_form=form, error=str(problem))
+    if problem is not None:
+        flash(str(problem), "info")
         return redirect(url_for("review.queue"))
     flash("Rejected; the author will see your reason.", "info")
     return redirect(url_for("review.queue"))

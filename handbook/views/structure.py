@@ -6,7 +6,6 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
-from flask_login import current_user
 
 from handbook import db
 from handbook import permissions
@@ -14,9 +13,10 @@ from handbook.forms import ActionForm
 from handbook.forms import SectionForm
 from handbook.services import reading
 from handbook.services import sections
-from handbook.services.errors import InvalidInput
 from handbook.views.common import allowed
-from handbook.views.common import check_encoding
+from handbook.views.common import attempt
+from handbook.views.common import renderer
+from handbook.views.common import user
 
 blueprint = Blueprint("structure", __name__, url_prefix="/manage/sections")
 
@@ -35,16 +35,11 @@ def new():
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
         return render_template("section_form.html", form=form, section=None), status
-    session = db.get_session()
-    try:
-        check_encoding()
-        created = sections.create_section(session, current_user, title=form.title.data,
-                                          summary=form.summary.data,
-                                          introduction=form.introduction.data)
-        session.commit()
-    except InvalidInput as invalid:
-        session.rollback()
-        return render_template("section_form.html", form=form, section=None, error=str(invalid)), 400
+    created, problem = attempt(lambda session: sections.create_section(
+        session, user(), title=form.title.data, summary=form.summary.data,
+        introduction=form.introduction.data, renderer=renderer()))
+    if problem is not None:
+        return render_template("section_form.html", form=form, section=None, error=str(problem)), 400
     flash(f"Section “{created.title}” created.", "success")
     return redirect(url_for("reading.section", slug=created.slug))
 
@@ -58,14 +53,11 @@ def edit(slug):
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
         return render_template("section_form.html", form=form, section=section), status
-    try:
-        check_encoding()
-        sections.update_section(session, current_user, section, title=form.title.data,
-                                summary=form.summary.data, introduction=form.introduction.data)
-        session.commit()
-    except InvalidInput as invalid:
-        session.rollback()
-        return render_template("section_form.html", form=form, section=section, error=str(invalid)), 400
+    _, problem = attempt(lambda session: sections.update_section(
+        session, user(), section, title=form.title.data, summary=form.summary.data,
+        introduction=form.introduction.data, renderer=renderer()))
+    if problem is not None:
+        return render_template("section_form.html", form=form, section=section, error=str(problem)), 400
     flash("Section saved.", "success")
     return redirect(url_for("reading.section", slug=section.slug))
 
@@ -76,7 +68,6 @@ def move(slug):
     session = db.get_session()
     section = sections.get_by_slug(session, slug)
     if ActionForm().validate_on_submit():
-        sections.move_section(session, current_user, section,
-                              -1 if request.form.get("direction") == "up" else 1)
-        session.commit()
+        direction = -1 if request.form.get("direction") == "up" else 1
+        attempt(lambda session: sections.move_section(session, user(), section, direction))
     return redirect(url_for("structure.index"))

@@ -8,6 +8,8 @@ from handbook.models import Role
 from handbook.services import pages
 from handbook.services import sections
 
+from conftest import RENDER
+
 try:
     from playwright.sync_api import expect
 except ImportError:  # the browser fixture skips these tests, or fails them under CI
@@ -86,9 +88,9 @@ def test_reader_searches_from_the_header(session, make_page, librarian, visitor)
     narrows them by section, and follows "Did you mean" to the right spelling."""
     make_page("Network weaving", "A weaver introduces people who should know each other.\n")
     make_page("Holding the space", "Trust grows slowly, and network weaving depends on it.\n")
-    foundations = sections.create_section(session, librarian, title="Foundations", summary="Ideas.")
+    foundations = sections.create_section(session, librarian, title="Foundations", summary="Ideas.", renderer=RENDER)
     pages.create_page(session, librarian, section_id=foundations.id, title="Systems change",
-                      body="Weaving a network takes years.\n", summary="Started")
+                      body="Weaving a network takes years.\n", summary="Started", renderer=RENDER)
     settle(session)
     reader = visitor()
 

@@ -1,0 +1,120 @@
+"""Side effects, declared where they are caused and fired on commit from this one place.
+
+Services say what changed: `page_changed` (a page's public text, title, tags or place),
+`addresses_changed` (wiki-link keys that started or stopped leading to a page),
+`rendering_owed` (a page's kept rendering may be out of date) and `layout_changed`
+(anything else readers see, such as section order). The session collects
+the declarations; just before it commits, they become outbox rows in the same transaction
+(reindex these pages, render again the pages that link to those keys) and the site
+generation is bumped, so every kept reader page goes stale at the same instant. After the
+commit, `drain` does the owed work. Nothing else calls these side effects.
+"""
+
+import logging
+import threading
+from dataclasses import dataclass
+from dataclasses import field
+
+from sqlalchemy import event
+from sqlalchemy import select
+from sqlalchemy import update
+
+from handbook import outbox
+from handbook.db import HandbookSession
+from handbook.models import Link
+from handbook.models import Page
+from handbook.models import SiteState
+
+log = logging.getLogger(__name__)
+#: the kinds of owed work, in the order a drain does them
+KINDS = ("search", "render")
+_draining = threading.local()
+
+
+@dataclass
+class _Owed:
+    pages: set = field(default_factory=set)
+    keys: set = field(default_factory=set)
+    renders: set = field(default_factory=set)
+
+
+def _owed(session):
+    return session.info.setdefault("owed", _Owed())
+
+
+def page_changed(session, *page_ids):
+    """These pages' public text, title, tags, section or order changed (or they came or went)."""
+    _owed(session).pages.update(page_ids)
+
+
+def addresses_changed(session, keys):
+    """Wiki links to these keys (slugs, old slugs, title keys) now lead somewhere else."""
+    _owed(session).keys.update(keys)
+
+
+def rendering_owed(session, page_id):
+    """This page's kept rendering may link wrongly: render it again after the commit."""
+    _owed(session).renders.add(page_id)
+
+
+def layout_changed(session):
+    """Readers see something else (contents, a section, an introduction)."""
+    _owed(session)
+
+
+@event.listens_for(HandbookSession, "before_commit")
+def _record_owed(session):
+    owed = session.info.pop("owed", None)
+    if owed is None:
+        return
+    outbox.add(session, "search", owed.pages)
+    owed.renders = set(owed.renders)
+    if owed.keys:
+        linking = session.scalars(
+            select(Link.source_page_id).join(Page, Page.id == Link.source_page_id)
+            .where(Link.target_slug.in_(owed.keys), Page.current_revision_id.is_not(None),
+                   Page.id.not_in(owed.pages or {0}))
+            .distinct()
+        ).all()
+        owed.renders.update(linking)
+    outbox.add(session, "render", owed.renders)
+    bumped = session.execute(
+        update(SiteState).where(SiteState.id == 1).values(generation=SiteState.generation + 1)
+    )
+    if bumped.rowcount == 0:
+        session.add(SiteState(id=1, generation=1))
+    session.info["drain_after_commit"] = True
+
+
+@event.listens_for(HandbookSession, "after_commit")
+def _drain_after_commit(session):
+    if session.info.pop("drain_after_commit", False):
+        drain(session.info["runtime"])
+
+
+@event.listens_for(HandbookSession, "after_rollback")
+def _forget_owed(session):
+    session.info.pop("owed", None)
+    session.info.pop("drain_after_commit", None)
+
+
+def drain(runtime):
+    """Do every kind of owed work that is due; failures are logged and retried later."""
+    if getattr(_draining, "active", False):
+        return  # a commit inside a drain: the running drain picks up its work
+    _draining.active = True
+    try:
+        for kind in KINDS:
+            try:
+                _handler(kind)(runtime)
+            except Exception:
+                log.exception("owed %s work failed; the outbox keeps it for the next attempt", kind)
+    finally:
+        _draining.active = False
+
+
+def _handler(kind):
+    from handbook.search import indexing
+    from handbook.services import links
+
+    return {"search": indexing.pay, "render": links.pay_rendering}[kind]

@@ -1,0 +1,89 @@
+"""Rate limits (Flask-Limiter): per address and per account, counted in memory or in Redis.
+
+With `memory://` (the default) every worker process counts for itself, so a limit of 10 lets
+10 tries per worker through; a deployment with several workers points
+HANDBOOK_RATELIMIT_STORAGE_URL at Redis, and the app warns when it sees several workers
+counting in memory.
+"""
+
+import functools
+import logging
+
+from flask import current_app
+from flask import request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+from limits import parse
+
+log = logging.getLogger(__name__)
+limiter = Limiter(key_func=get_remote_address, strategy="moving-window")
+
+
+def _account_or_address():
+    if current_user.is_authenticated:
+        return f"account:{current_user.id}"
+    return f"address:{get_remote_address()}"
+
+
+def _limit(name):
+    return lambda: current_app.config[name]
+
+
+#: Work that renders text (previews, saves): per account and per address.
+_expensive_per_account = limiter.shared_limit(
+    _limit("EXPENSIVE_LIMITS"), "expensive", key_func=_account_or_address, methods=["POST"])
+_expensive_per_address = limiter.shared_limit(
+    _limit("EXPENSIVE_LIMITS"), "expensive-address", methods=["POST"])
+#: Searches, the results page and the suggestions API alike: per address.
+search = limiter.shared_limit(_limit("SEARCH_LIMITS"), "search")
+
+
+def expensive(view):
+    """Limit a view that renders text; an account whose texts keep being refused (each one
+    costs a full render budget) is held back for a while."""
+
+    @_expensive_per_account
+    @_expensive_per_address
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if request.method == "POST" and not _refusals_allowed(hit=False):
+            from flask import abort
+
+            abort(429, "Several of your texts could not be formatted in time. Wait a few"
+                       " minutes, simplify the text, then try again.")
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def note_refused_render():
+    """Count a text that could not be rendered in its budget against the account and address."""
+    _refusals_allowed(hit=True)
+
+
+def _refusals_allowed(hit):
+    allowance = parse(current_app.config["REFUSED_RENDER_LIMITS"])
+    keys = [_account_or_address(), f"address:{get_remote_address()}"]
+    if hit:
+        return all([limiter.limiter.hit(allowance, "refused-render", key) for key in keys])
+    return all(limiter.limiter.test(allowance, "refused-render", key) for key in keys)
+
+
+def warn_if_counting_per_worker(environ):
+    """Log once when several worker processes each keep their own counts."""
+    if environ.get("wsgi.multiprocess") and current_app.config["RATELIMIT_STORAGE_URI"] == "memory://":
+        log.warning("Rate limits are counted in memory by each of several worker processes, so"
+                    " each limit applies per worker. Set HANDBOOK_RATELIMIT_STORAGE_URL to a"
+                    " Redis URL (redis://host:6379) to share them.")
+
+
+def init_app(app):
+    limiter.init_app(app)
+    state = {"checked": False}
+
+    @app.before_request
+    def check_storage_once():
+        if not state["checked"]:
+            state["checked"] = True
+            warn_if_counting_per_worker(request.environ)

@@ -1,0 +1,21 @@
+"""What a commit's side effects need from the app: the engine, the search backend, the renderer."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Passed to every session, so the commit listener can pay what the commit owes."""
+
+    engine: object
+    search: object
+    renderer: object
+
+
+def init_app(app):
+    """Runs after db, rendering and search have put their parts in app.extensions."""
+    app.extensions["handbook_runtime"] = Runtime(
+        engine=app.extensions["handbook_engine"],
+        search=app.extensions["handbook_search"],
+        renderer=app.extensions["handbook_renderer"],
+    )

@@ -1,0 +1,22 @@
+"""Paying the index what the outbox says it owes: one writer at a time, in batches."""
+
+from handbook import db
+from handbook import outbox
+from handbook.search import documents
+
+BATCH = 1000
+
+
+def pay(runtime):
+    """Apply owed pages to the index until none are due; False if another writer holds it."""
+    while True:
+        with db.new_session(runtime, writing=True) as session:
+            rows = outbox.due(session, "search", BATCH)
+            if not rows:
+                return True
+            page_ids = {page_id for _, page_id in rows}
+            current = documents.documents_for(session, page_ids)
+            if not runtime.search.apply(session, list(current.values()), page_ids - set(current)):
+                return False
+            outbox.settle(session, [row_id for row_id, _ in rows])
+            session.commit()
