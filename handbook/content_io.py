@@ -7,14 +7,15 @@ import yaml
 from sqlalchemy import select
 
 from handbook import changes
+from handbook import db
 from handbook.models import Page
 from handbook.models import Section
 from handbook.render_budget import RenderRefused
+from handbook.rendering import slugify
 from handbook.services import accounts
 from handbook.services import links
 from handbook.services import pages
 from handbook.services import titles
-from handbook.rendering import slugify
 from handbook.services.errors import ServiceError
 from handbook.services.validation import clean_body
 
@@ -48,6 +49,7 @@ def import_dir(session, folder, renderer):
     pages are right at once; pages already in the handbook that link to new ones are rendered
     again after the commit (publishing declares it).
     """
+    db.begin_write(session)
     system = accounts.system_user(session)
     section_dirs = [path for path in sorted(Path(folder).iterdir())
                     if path.is_dir() and _SECTION_DIR.match(path.name)]

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass
 class Runtime:
     """Passed to every session, so the commit listener can pay what the commit owes."""
 

@@ -93,6 +93,7 @@ def test_stale_index_entries_are_never_shown(app, client, session, make_page, li
     session.commit()
     assert found(client, "semaphores") == [], "the index still has the old text, but it is not shown"
     backend.apply = backend_apply
+    changes.drain(app.extensions["handbook_runtime"])
     assert found(client, "semaphores") == [] and found(client, "new words") == ["network-weaving"]
 
 

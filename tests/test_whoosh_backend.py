@@ -30,7 +30,9 @@ def document(number, title, body, headings="", tags=()):
 
 @pytest.fixture
 def backend(tmp_path):
-    return WhooshBackend(str(tmp_path / "search-index"))
+    built = WhooshBackend(str(tmp_path / "search-index"))
+    built.rebuild(None, iter([]))
+    return built
 
 
 def found(backend, raw, **filters):
@@ -69,7 +71,7 @@ def test_scores_are_whooshs_own_bm25f(backend):
     backend.apply(None, [document(number, f"Page {number}", "trust " * number + "grows slowly")
                          for number in range(1, 30)], [])
     backend.apply(None, [document(40, "Trust", "trust grows in a later segment")], [])
-    ix = index.open_dir(backend.folder)
+    ix = index.open_dir(backend.live_path())
     for raw in ["trust", "trust grows", '"grows slowly"', "tru*"]:
         compiled = whoosh_query.compile_query(query.parse(raw), ix.reader())
         with ix.searcher(weighting=BM25F()) as plain, \
@@ -106,7 +108,7 @@ def test_a_large_rebuild_is_shared_among_worker_processes(backend, monkeypatch):
     progress = []
     assert backend.rebuild(None, iter(pages), progress.append) == 400
     assert len(progress) == 400
-    assert len(index.open_dir(backend.folder).reader().leaf_readers()) == 2
+    assert len(index.open_dir(backend.live_path()).reader().leaf_readers()) == 2
     assert len(backend.indexed_versions(None)) == 400
     assert found(backend, "word1") == ["page-1"] and found(backend, "word400") == ["page-400"]
     assert backend.search(None, query.parse("shared")).total == 400
@@ -129,18 +131,19 @@ def test_a_failed_worker_keeps_the_old_index(backend, monkeypatch):
     with pytest.raises(RuntimeError):
         backend.rebuild(None, iter(pages))
     assert found(backend, "still") == ["page-1"]
-    assert not os.path.exists(backend.folder + ".rebuild")
+    assert os.listdir(backend.folder) == ["CURRENT", os.path.basename(backend.live_path())]
 
 
 def test_an_index_of_an_older_schema_is_not_current(backend, tmp_path):
-    assert not backend.is_current()
+    assert not WhooshBackend(str(tmp_path / "never-built")).is_current()
     backend.apply(None, [document(1, "One", "text")], [])
     assert backend.is_current()
     older = tmp_path / "older"
-    older.mkdir()
+    (older / "index-old").mkdir(parents=True)
+    (older / "CURRENT").write_text("index-old")
     from whoosh.fields import ID
     from whoosh.fields import TEXT
     from whoosh.fields import Schema
 
-    index.create_in(str(older), Schema(page_id=ID(stored=True), text=TEXT, title=TEXT))
+    index.create_in(str(older / "index-old"), Schema(page_id=ID(stored=True), text=TEXT, title=TEXT))
     assert not WhooshBackend(str(older)).is_current()

@@ -49,6 +49,11 @@ class WhooshBackend:
         self._weighting = whoosh_query.Weighting()
         self._lock = threading.Lock()
 
+    def live_path(self):
+        """The directory of the index that searches read now (None before the first build)."""
+        identity = self._current_identity()
+        return os.path.join(self.folder, identity) if identity else None
+
     def _current_identity(self):
         try:
             with open(os.path.join(self.folder, "CURRENT"), encoding="ascii") as handle:

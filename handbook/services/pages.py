@@ -100,6 +100,8 @@ def _claim_slug(session, user, title, section):
     titles.refuse_look_alike(title, session.scalars(
         select(Page.title).where(Page.current_revision_id.is_not(None))))
     page = session.scalar(select(Page).where(Page.slug == key))
+    if page is not None and page.is_published:
+        raise InvalidInput(f"A page called “{page.title}” already exists.", "title")
     if page is not None:
         proposers = set(session.scalars(select(Revision.author_id).where(
             Revision.page_id == page.id, Revision.status == RevisionStatus.pending)))

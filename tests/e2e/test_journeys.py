@@ -140,7 +140,10 @@ def test_proposal_waits_for_review_then_goes_live(session, make_page, make_user,
     contributor.get_by_label("Email", exact=True).fill("carla@example.org")
     contributor.get_by_label("Password", exact=True).fill("a long enough password")
     contributor.get_by_role("button", name="Create account").click()
-    expect(flash(contributor)).to_contain_text("Welcome, carla.")
+    expect(flash(contributor)).to_contain_text("log in with it below")
+    contributor.get_by_label("Name", exact=True).fill("carla")
+    contributor.get_by_label("Password", exact=True).fill("a long enough password")
+    contributor.get_by_role("button", name="Log in").click()
     expect(contributor.locator(".site-header .role")).to_have_text("contributor")
 
     edit_page(contributor, "network-weaving", new_body, "Add a worked example", "Send for review")
