@@ -36,6 +36,13 @@ def backends():
     return backends
 
 
+@pytest.fixture(scope="session", autouse=True)
+def stop_the_rendering_child():
+    """The tests' renderer keeps a child process; stop it when the run ends."""
+    yield
+    RENDER.close()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory):
     """A migrated SQLite file, copied for each test (migrating once is faster)."""
