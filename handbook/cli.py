@@ -130,6 +130,20 @@ def users_set_role(name, role):
     click.echo(f"{name} is now {role}.")
 
 
+@users.command("set-password",
+               help="Set a new password for an account (prompted for, or read from stdin); its sessions end.")
+@click.argument("name")
+def users_set_password(name):
+    app = create_app()
+    try:
+        with app_session(app) as session:
+            accounts.set_password_from_command_line(session, accounts.get_by_name(session, name),
+                                                    _password())
+    except ServiceError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"New password set for {name}; every session of the account has ended.")
+
+
 @users.command("list", help="List accounts with their roles.")
 def users_list():
     app = create_app()

@@ -20,6 +20,18 @@ from handbook.services.errors import ServiceError
 from handbook.services.validation import clean_body
 
 SECTION_FILE = "_section.md"
+LICENCE_FILE = "LICENCE.md"
+#: written beside every export: the licence of the handbook's text
+LICENCE = """# Licence
+
+The text of the Systems Convenor handbook is licensed under the Creative Commons
+Attribution-ShareAlike 4.0 International licence (CC BY-SA 4.0):
+https://creativecommons.org/licenses/by-sa/4.0/
+
+You may share and adapt it, also commercially, if you credit the handbook and its contributors,
+link to the licence, say what you changed, and share your adaptation under the same licence.
+Quoted material and the works each page cites keep their own licences.
+"""
 _SECTION_DIR = re.compile(r"^(\d+)-(.+)$")
 
 
@@ -139,6 +151,7 @@ def export_dir(session, folder):
     """Write the published handbook in the content format; returns the number of pages."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    (folder / LICENCE_FILE).write_text(LICENCE, encoding="utf-8")
     count = 0
     sections = session.scalars(select(Section).order_by(Section.position, Section.id)).all()
     for number, section in enumerate(sections, start=1):

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from handbook import content_io
 from handbook import db
 from handbook.cli import main
+from handbook.models import AuditEntry
 from handbook.models import Page
 from handbook.models import Revision
 from handbook.models import Section
@@ -76,11 +77,20 @@ def test_users_commands(cli_env):
     listing = invoke("users", "list").output
     assert "ada\tlibrarian\tada@example.org" in listing
     assert invoke("users", "set-role", "nobody", "admin").exit_code != 0
+    assert invoke("users", "set-password", "ada", input="another long password\n").exit_code == 0
+    assert invoke("users", "set-password", "ada", input="short\n").exit_code != 0
+    engine = db.make_engine(cli_env)
+    with Session(engine) as session:
+        actions = [(entry.action, entry.detail) for entry in session.scalars(select(AuditEntry))]
+    engine.dispose()
+    assert ("role", "admin → librarian (command line)") in actions, "set-role is audited"
+    assert ("password", "set from the command line") in actions
 
 
 def test_every_command_has_help():
     for args in [[], ["run"], ["init"], ["users"], ["users", "create"], ["users", "set-role"],
-                 ["users", "list"], ["import"], ["export"], ["rerender"]]:
+                 ["users", "set-password"], ["users", "list"], ["import"], ["export"], ["rerender"],
+                 ["drain"], ["reindex"], ["search-check"]]:
         result = invoke(*args, "--help")
         assert result.exit_code == 0 and "Usage:" in result.output
 
@@ -92,6 +102,7 @@ def test_export_then_import_reproduces_the_handbook(cli_env, tmp_path, monkeypat
     assert result.exit_code == 0, result.output
     files = sorted(path.relative_to(exported).as_posix() for path in exported.rglob("*.md"))
     assert "06-how-this-handbook-works/_section.md" in files
+    assert "CC BY-SA 4.0" in (exported / "LICENCE.md").read_text()
     meta, body = content_io.parse(exported / "01-start-here" / "what-is-systems-convening.md")
     assert meta["title"] == "What is systems convening?" and meta["order"] >= 1
     fresh = tmp_path / "fresh.db"

@@ -355,3 +355,10 @@ class _writer_held:
         else:
             self.held.rollback()
             self.held.close()
+
+
+def test_both_spellings_of_convenor_find_the_same_pages(session, backend, corpus):
+    """The handbook writes "convenor", many of its sources "convener": search treats them as one."""
+    assert slugs(session, backend, "convenor") == slugs(session, backend, "convener") == ["network-weaving"]
+    assert slugs(session, backend, '"the convenor keeps"') == ["network-weaving"]
+    assert slugs(session, backend, "conveners") == slugs(session, backend, "convenors")

@@ -13,12 +13,22 @@ from whoosh.lang.porter import stem as porter_stem
 
 #: Whoosh's default tokenizer expression: "e.g." and "3.5" stay one word
 WORD = re.compile(r"\w+(?:\.?\w+)*")
+#: words spelt two ways that search treats as one: the handbook writes "convenor", many of
+#: its sources "convener"
+SPELLINGS = {"convener": "convenor", "conveners": "convenors"}
+_SPELLING = re.compile(r"\b(?:" + "|".join(SPELLINGS) + r")\b", re.IGNORECASE)
 
 
 @lru_cache(maxsize=200_000)
 def stem(word):
-    """The Porter stem of a lower-cased word."""
-    return porter_stem(word)
+    """The Porter stem of a lower-cased word, one spelling for words spelt two ways."""
+    return porter_stem(SPELLINGS.get(word, word))
+
+
+def one_spelling(text):
+    """`text` with each word of SPELLINGS written the handbook's way (for PostgreSQL, whose
+    synonym dictionaries would need files on the database server)."""
+    return _SPELLING.sub(lambda match: SPELLINGS[match.group(0).lower()], text)
 
 
 def words(text):

@@ -32,6 +32,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.sql.expression import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
+from handbook.search.analysis import one_spelling
 from handbook.search.backend import RawResults
 
 #: The key of the advisory lock that lets one writer at a time pay the outbox ("hbsearch").
@@ -169,10 +170,10 @@ class PostgresBackend:
 
 def _row(document):
     return {
-        "page_id": document.page_id, "slug": document.slug, "title": document.title,
+        "page_id": document.page_id, "slug": document.slug, "title": one_spelling(document.title),
         "section_slug": document.section_slug, "section_title": document.section_title,
-        "tags": [tag.lower() for tag in document.tags], "headings": document.headings,
-        "body": document.body, "revision_id": document.revision_id,
+        "tags": [tag.lower() for tag in document.tags], "headings": one_spelling(document.headings),
+        "body": one_spelling(document.body), "revision_id": document.revision_id,
         "published_at": document.published_at,
     }
 
@@ -209,15 +210,16 @@ def _compile(parsed):
 
 def _tsquery(atom):
     """A tsquery for one atom, from bind parameters only."""
+    text = one_spelling(atom.text)
     if atom.kind == "prefix":
         # quote_literal makes the word (one \w+ word, see query.parse) a quoted lexeme, so nothing
         # in it is read as tsquery syntax ("o'reil" gives 'o':* <-> 'reil':*, no error); both the
         # stemmed and the unstemmed prefix, as Whoosh does ("the*" finds "theory")
-        lexeme = func.quote_literal(atom.text.lower()).concat(":*")
+        lexeme = func.quote_literal(text.lower()).concat(":*")
         return _or(func.to_tsquery(CONFIG, lexeme), func.to_tsquery("simple", lexeme))
     if atom.kind == "phrase":
-        return func.phraseto_tsquery(CONFIG, atom.text)
-    return func.plainto_tsquery(CONFIG, atom.text)
+        return func.phraseto_tsquery(CONFIG, text)
+    return func.plainto_tsquery(CONFIG, text)
 
 
 def _atom_condition(atom):

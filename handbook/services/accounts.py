@@ -124,6 +124,20 @@ def change_password(session, user, current_password, new_password):
     user.rotate_session_token()
 
 
+def set_password_from_command_line(session, target, new_password):
+    """`handbook users set-password`: for an admin helping someone without mail; every session
+    of the account ends, and the change is audited as the system account's."""
+    if target.is_system:
+        raise InvalidInput("The system account has no password.")
+    _check_password(new_password or "")
+    new_hash = hash_password(new_password)
+    db.begin_write(session)
+    target.password_hash = new_hash
+    target.rotate_session_token()
+    audit.record(session, system_user(session), "password", target_user=target,
+                 detail="set from the command line")
+
+
 def end_sessions(session, user):
     """Log the account out everywhere (used on logout)."""
     db.begin_write(session)

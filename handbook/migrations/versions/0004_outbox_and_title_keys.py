@@ -45,6 +45,12 @@ def upgrade():
     for page_id, title in connection.execute(sa.select(pages.c.id, pages.c.title)).all():
         connection.execute(pages.update().where(pages.c.id == page_id)
                            .values(title_key=slugify(title)))
+    # search now treats "convener" and "convenor" as one word: every page is indexed again
+    op.execute(
+        "INSERT INTO outbox (kind, subject_id, queued_at, attempts, last_error)"
+        " SELECT 'search', id, CURRENT_TIMESTAMP, 0, '' FROM pages"
+        " WHERE current_revision_id IS NOT NULL"
+    )
 
 
 def downgrade():
