@@ -47,11 +47,13 @@ class LoginThrottle:
         return (parse(self.config["LOGIN_LIMITS"]), parse(self.config["LOGIN_ADDRESS_LIMITS"]),
                 parse(self.config["LOGIN_ACCOUNT_CEILING"]))
 
-    @staticmethod
-    def _keys(name):
+    def _keys(self, name):
+        """Keys of the three counts, under the app's RATELIMIT_KEY_PREFIX (one Redis may count
+        for several handbooks)."""
+        prefix = self.config["RATELIMIT_KEY_PREFIX"]
         account = (name or "").strip().lower()[:40]
         address = request.remote_addr or ""
-        return f"{account}|{address}", address, account
+        return f"{prefix}|{account}|{address}", f"{prefix}|{address}", f"{prefix}|{account}"
 
     def may_try(self, name):
         """Whether a login for `name` from this address may be checked at all."""

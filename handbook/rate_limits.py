@@ -9,6 +9,7 @@ counting in memory.
 import functools
 import logging
 
+from flask import abort
 from flask import current_app
 from flask import request
 from flask_limiter import Limiter
@@ -48,8 +49,6 @@ def expensive(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         if request.method == "POST" and not _refusals_allowed(hit=False):
-            from flask import abort
-
             abort(429, "Several of your texts could not be formatted in time. Wait a few"
                        " minutes, simplify the text, then try again.")
         return view(*args, **kwargs)
@@ -64,7 +63,8 @@ def note_refused_render():
 
 def _refusals_allowed(hit):
     allowance = parse(current_app.config["REFUSED_RENDER_LIMITS"])
-    keys = [_account_or_address(), f"address:{get_remote_address()}"]
+    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
+    keys = [f"{prefix}|{_account_or_address()}", f"{prefix}|address:{get_remote_address()}"]
     if hit:
         return all([limiter.limiter.hit(allowance, "refused-render", key) for key in keys])
     return all(limiter.limiter.test(allowance, "refused-render", key) for key in keys)

@@ -239,26 +239,34 @@ def test_only_safe_schemes_survive(markdown):
 def test_the_public_xss_corpus_leaves_only_allowed_markup():
     """Defect 10: every vector of a public corpus (BRS-KB, thousands of payloads) comes out
     with only allowed tags, no event handlers, no styles and only allowed URL schemes."""
-    import html5lib
+    from html.parser import HTMLParser
+
     from brs_kb.payloads import get_all_payloads
 
     from handbook.rendering import ALLOWED_TAGS
     from handbook.rendering import render
     from handbook.rendering import url_allowed
 
+    class Tags(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.found = []
+
+        def handle_starttag(self, tag, attrs):
+            self.found.append((tag, attrs))
+
     vectors = [entry.payload for entry in get_all_payloads().values()]
     assert len(vectors) > 1000
     for vector in vectors:
         html = render(vector).html
-        tree = html5lib.parse(html, namespaceHTMLElements=False)
-        for element in tree.iter():
-            if element.tag in ("html", "head", "body") or not isinstance(element.tag, str):
-                continue
-            assert element.tag in ALLOWED_TAGS, (vector, html)
-            for name, value in element.attrib.items():
-                assert not name.lower().startswith("on") and name != "style", (vector, html)
+        parser = Tags()
+        parser.feed(html)
+        for tag, attributes in parser.found:
+            assert tag in ALLOWED_TAGS, (vector, html)
+            for name, value in attributes:
+                assert not name.startswith("on") and name != "style", (vector, html)
                 if name in ("href", "src"):
-                    assert url_allowed(value), (vector, html)
+                    assert url_allowed(value or ""), (vector, html)
 
 
 def test_wiki_links_resolve_by_title_slug_and_old_slug(app, client, session, make_page, librarian):

@@ -14,8 +14,9 @@ from whoosh.lang.porter import stem as porter_stem
 #: Whoosh's default tokenizer expression: "e.g." and "3.5" stay one word
 WORD = re.compile(r"\w+(?:\.?\w+)*")
 #: words spelt two ways that search treats as one: the handbook writes "convenor", many of
-#: its sources "convener"
-SPELLINGS = {"convener": "convenor", "conveners": "convenors"}
+#: its sources "convener"; searched as "convener", so that they also meet "convene" and
+#: "convening" (all stem to "conven")
+SPELLINGS = {"convenor": "convener", "convenors": "conveners"}
 _SPELLING = re.compile(r"\b(?:" + "|".join(SPELLINGS) + r")\b", re.IGNORECASE)
 
 
@@ -26,8 +27,8 @@ def stem(word):
 
 
 def one_spelling(text):
-    """`text` with each word of SPELLINGS written the handbook's way (for PostgreSQL, whose
-    synonym dictionaries would need files on the database server)."""
+    """`text` with each word of SPELLINGS written one way (for PostgreSQL, whose synonym
+    dictionaries would need files on the database server)."""
     return _SPELLING.sub(lambda match: SPELLINGS[match.group(0).lower()], text)
 
 
