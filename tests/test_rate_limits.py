@@ -15,7 +15,6 @@ import uuid
 import pytest
 
 from conftest import IN_CI
-from conftest import login
 
 REDIS_URL = "redis://127.0.0.1:6379"
 
