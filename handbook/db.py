@@ -50,11 +50,6 @@ def _configure_sqlite(engine):
         connection.exec_driver_sql(f"BEGIN {options.get('sqlite_begin', 'DEFERRED')}")
 
 
-def writer(engine):
-    """The same engine, but transactions begin IMMEDIATE on SQLite (a no-op elsewhere)."""
-    return engine.execution_options(sqlite_begin="IMMEDIATE")
-
-
 def new_session(runtime, *, writing=False):
     """A session on the runtime's engine; a `writing` one (commands) begins with a write.
     After each commit every session reads again until the next begin_write()."""

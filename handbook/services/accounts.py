@@ -41,13 +41,31 @@ def _check_password(password):
 
 def create_user(session, name, email, password, role=Role.contributor):
     """Add an account after checking its name, email and password."""
+    user = _add_account(session, name, email, password, role)
+    if user is None:
+        raise InvalidInput("An account with that email address exists.", "email")
+    return user
+
+
+def register(session, name, email, password):
+    """Self-registration: a contributor account, or None when the address already has one.
+
+    The caller answers both cases alike, so the form does not tell anyone which addresses
+    have accounts; the owner of the address is the one to be told.
+    """
+    return _add_account(session, name, email, password, Role.contributor)
+
+
+def _add_account(session, name, email, password, role):
+    """The new account, or None when the address already has one (nothing is added)."""
     name, email = _check_new_account(name, email, password)
     password_hash = hash_password(password)
     db.begin_write(session)
-    if _name_taken(session, name):
+    if name.lower() == SYSTEM_NAME or session.scalar(
+            select(User.id).where(User.name_key == name.lower())):
         raise InvalidInput(NAME_TAKEN, "name")
     if session.scalar(select(User.id).where(User.email == email)):
-        raise InvalidInput("An account with that email address exists.", "email")
+        return None
     user = User(name=name, name_key=name.lower(), email=email, password_hash=password_hash,
                 role=role)
     session.add(user)
@@ -66,31 +84,6 @@ def _check_new_account(name, email, password):
         raise InvalidInput("Enter an email address such as ada@example.org.", "email")
     _check_password(password or "")
     return name, email
-
-
-def _name_taken(session, name):
-    return name.lower() == SYSTEM_NAME or session.scalar(
-        select(User.id).where(User.name_key == name.lower()))
-
-
-def register(session, name, email, password):
-    """Self-registration: a contributor account, or None when the address already has one.
-
-    The caller answers both cases alike, so the form does not tell anyone which addresses
-    have accounts; the owner of the address is the one to be told.
-    """
-    name, email = _check_new_account(name, email, password)
-    password_hash = hash_password(password)
-    db.begin_write(session)
-    if _name_taken(session, name):
-        raise InvalidInput(NAME_TAKEN, "name")
-    if session.scalar(select(User.id).where(User.email == email)):
-        return None
-    user = User(name=name, name_key=name.lower(), email=email, password_hash=password_hash,
-                role=Role.contributor)
-    session.add(user)
-    session.flush()
-    return user
 
 
 def authenticate(session, name, password):
