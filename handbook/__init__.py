@@ -6,6 +6,7 @@ from handbook import auth
 from handbook import config
 from handbook import db
 from handbook import headers
+from handbook import mail
 from handbook import page_cache
 from handbook import paths
 from handbook import rate_limits
@@ -29,6 +30,7 @@ def create_app(overrides=None):
     db.init_app(app)
     rendering.init_app(app)
     search_integration.init_app(app)
+    mail.init_app(app)
     runtime.init_app(app)
     request_guard.init_app(app)
     rate_limits.init_app(app)

@@ -7,10 +7,12 @@ from flask import request
 from limits import parse
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import func
 from sqlalchemy import select
 
 from handbook import db
 from handbook import rate_limits
+from handbook.models import Notification
 from handbook.models import User
 
 login_manager = LoginManager()
@@ -22,15 +24,20 @@ csrf = CSRFProtect()
 
 @login_manager.user_loader
 def load_user(identity):
-    """The account for a session identity "<id>:<token>"; a stale token means logged out."""
+    """The account for a session identity "<id>:<token>" (a stale token means logged out),
+    with its unread notifications counted in the same query for the navigation bar."""
     user_id, _, token = identity.partition(":")
     if not user_id.isdigit() or not token:
         return None
-    user = db.get_session().scalar(
-        select(User).where(User.id == int(user_id), User.session_token == token)
-    )
-    if user is None or not user.is_active:
+    unread = (select(func.count(Notification.id))
+              .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+              .scalar_subquery())
+    row = db.get_session().execute(
+        select(User, unread).where(User.id == int(user_id), User.session_token == token)
+    ).first()
+    if row is None or not row[0].is_active:
         return None
+    user, user.unread_notifications = row
     return user
 
 

@@ -2,11 +2,12 @@
 
 Services say what changed: `page_changed` (a page's public text, title, tags or place),
 `addresses_changed` (wiki-link keys that started or stopped leading to a page),
-`rendering_owed` (a page's kept rendering may be out of date) and `layout_changed`
-(anything else readers see, such as section order). The session collects
+`rendering_owed` (a page's kept rendering may be out of date), `layout_changed`
+(anything else readers see, such as section order) and `mail_owed` (a mail to send once the
+change is committed). The session collects
 the declarations; just before it commits, they become outbox rows in the same transaction
-(reindex these pages, render again the pages that link to those keys) and the site
-generation is bumped, so every kept reader page goes stale at the same instant. After the
+(reindex these pages, render again the pages that link to those keys, send these mails) and,
+when readers see something new, the site generation is bumped, so every kept reader page goes stale at the same instant. After the
 commit, `drain` does the owed work. Nothing else calls these side effects.
 """
 
@@ -27,7 +28,7 @@ from handbook.models import SiteState
 
 log = logging.getLogger(__name__)
 #: the kinds of owed work, in the order a drain does them
-KINDS = ("search", "render")
+KINDS = ("search", "render", "mail")
 _draining = threading.local()
 
 
@@ -36,10 +37,15 @@ class _Owed:
     pages: set = field(default_factory=set)
     keys: set = field(default_factory=set)
     renders: set = field(default_factory=set)
+    mails: set = field(default_factory=set)
+    #: whether readers see something new (the kept reader pages go stale)
+    visible: bool = False
 
 
-def _owed(session):
-    return session.info.setdefault("owed", _Owed())
+def _owed(session, visible=True):
+    owed = session.info.setdefault("owed", _Owed())
+    owed.visible = owed.visible or visible
+    return owed
 
 
 def page_changed(session, *page_ids):
@@ -62,6 +68,11 @@ def layout_changed(session):
     _owed(session)
 
 
+def mail_owed(session, message_id):
+    """Send this mail_messages row after the commit (services.outgoing queues it)."""
+    _owed(session, visible=False).mails.add(message_id)
+
+
 @event.listens_for(HandbookSession, "before_commit")
 def _record_owed(session):
     owed = session.info.pop("owed", None)
@@ -78,18 +89,26 @@ def _record_owed(session):
         ).all()
         owed.renders.update(linking)
     outbox.add(session, "render", owed.renders)
-    bumped = session.execute(
-        update(SiteState).where(SiteState.id == 1).values(generation=SiteState.generation + 1)
-    )
-    if bumped.rowcount == 0:
-        session.add(SiteState(id=1, generation=1))
-    session.info["drain_after_commit"] = True
+    outbox.add(session, "mail", owed.mails)
+    if owed.visible:
+        bumped = session.execute(
+            update(SiteState).where(SiteState.id == 1).values(generation=SiteState.generation + 1)
+        )
+        if bumped.rowcount == 0:
+            session.add(SiteState(id=1, generation=1))
+    session.info["drain_after_commit"] = owed
 
 
 @event.listens_for(HandbookSession, "after_commit")
 def _drain_after_commit(session):
-    if session.info.pop("drain_after_commit", False):
-        drain(session.info["runtime"])
+    owed = session.info.pop("drain_after_commit", None)
+    if owed is None:
+        return
+    runtime = session.info["runtime"]
+    if owed.visible:
+        drain(runtime, KINDS[:-1])
+    if owed.mails:
+        runtime.mailer.deliver_soon(runtime)
 
 
 @event.listens_for(HandbookSession, "after_rollback")
@@ -98,13 +117,13 @@ def _forget_owed(session):
     session.info.pop("drain_after_commit", None)
 
 
-def drain(runtime):
+def drain(runtime, kinds=KINDS):
     """Do every kind of owed work that is due; failures are logged and retried later."""
     if getattr(_draining, "active", False):
         return  # a commit inside a drain: the running drain picks up its work
     _draining.active = True
     try:
-        for kind in KINDS:
+        for kind in kinds:
             try:
                 _handler(kind)(runtime)
             except Exception:
@@ -114,7 +133,8 @@ def drain(runtime):
 
 
 def _handler(kind):
+    from handbook.mail import delivery
     from handbook.search import indexing
     from handbook.services import links
 
-    return {"search": indexing.pay, "render": links.pay_rendering}[kind]
+    return {"search": indexing.pay, "render": links.pay_rendering, "mail": delivery.pay}[kind]

@@ -1,7 +1,10 @@
-"""The `handbook` command: run, init, users, import, export, rerender."""
+"""The `handbook` command: run, init, users, mail, import, export, rerender, drain."""
 
+import logging
 import sys
 from contextlib import contextmanager
+from datetime import datetime
+from datetime import timezone
 
 import click
 from sqlalchemy import func
@@ -12,6 +15,8 @@ from handbook import content_io
 from handbook import create_app
 from handbook import db
 from handbook import outbox
+from handbook import tokens
+from handbook.mail import files as mail_files
 from handbook import paths
 from handbook import rendering
 from handbook import schema
@@ -20,11 +25,18 @@ from handbook.models import Revision
 from handbook.models import Role
 from handbook.search import check as search_check
 from handbook.services import accounts
+from handbook.services import events  # noqa: F401  (registers the kinds of event)
+from handbook.services import notifications
 from handbook.services import links
 from handbook.services import reading
 from handbook.services.errors import ServiceError
 
 ROLES = click.Choice([role.name for role in Role])
+
+
+def create_app_for_command():
+    """The app as commands use it: mail is sent before the command ends, not in a thread."""
+    return create_app({"MAIL_IN_BACKGROUND": False})
 
 
 @contextmanager
@@ -74,6 +86,7 @@ def main():
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, help="Port to listen on.")
 def run(host, port):
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = create_app()
     imported = initialise(app)
     if imported:
@@ -84,7 +97,7 @@ def run(host, port):
 
 @main.command(help="Create or upgrade the schema and import content/ into an empty handbook.")
 def init():
-    imported = initialise(create_app())
+    imported = initialise(create_app_for_command())
     click.echo(f"Schema is current; imported {imported} pages." if imported
                else "Schema is current; the handbook already has pages, nothing imported.")
 
@@ -106,7 +119,7 @@ def _password():
 @click.option("--email", required=True, help="The account's email address.")
 @click.option("--role", type=ROLES, default="contributor", show_default=True)
 def users_create(name, email, role):
-    app = create_app()
+    app = create_app_for_command()
     schema.upgrade(app.extensions["handbook_engine"])
     try:
         with app_session(app) as session:
@@ -120,7 +133,7 @@ def users_create(name, email, role):
 @click.argument("name")
 @click.argument("role", type=ROLES)
 def users_set_role(name, role):
-    app = create_app()
+    app = create_app_for_command()
     try:
         with app_session(app) as session:
             accounts.set_role_from_command_line(session, accounts.get_by_name(session, name),
@@ -134,7 +147,7 @@ def users_set_role(name, role):
                help="Set a new password for an account (prompted for, or read from stdin); its sessions end.")
 @click.argument("name")
 def users_set_password(name):
-    app = create_app()
+    app = create_app_for_command()
     try:
         with app_session(app) as session:
             accounts.set_password_from_command_line(session, accounts.get_by_name(session, name),
@@ -144,19 +157,94 @@ def users_set_password(name):
     click.echo(f"New password set for {name}; every session of the account has ended.")
 
 
+@users.command("reset-password",
+               help="Print a one-hour, single-use link that lets the account choose a new password.")
+@click.argument("name")
+def users_reset_password(name):
+    app = create_app_for_command()
+    with app_session(app) as session:
+        try:
+            target = accounts.get_by_name(session, name)
+        except ServiceError as error:
+            raise click.ClickException(str(error)) from None
+        if not target.is_active:
+            raise click.ClickException(f"{name} cannot log in (blocked, deleted or the system account).")
+        token = tokens.reset_password(app.config["SECRET_KEY"], target)
+        link = app.extensions["handbook_mailer"].external_url("accounts.reset", token=token)
+    click.echo(f"Give {name} this link (it works once, for one hour):\n{link}")
+
+
 @users.command("list", help="List accounts with their roles.")
 def users_list():
-    app = create_app()
+    app = create_app_for_command()
     with app_session(app) as session:
         for user in reading.users(session):
             state = " (blocked)" if user.blocked else ""
             click.echo(f"{user.name}\t{user.role.name}\t{user.email}{state}")
 
 
+@main.group(help="Outgoing mail: the mails written to files, what is owed, daily digests.")
+def mail():
+    pass
+
+
+def _mail_folder(app):
+    return app.config.get("MAIL_FILE_PATH") or (app.instance_path + "/mail")
+
+
+@mail.command("list", help="List the mails written to <instance>/mail, oldest first.")
+def mail_list():
+    app = create_app_for_command()
+    stored = mail_files.stored(_mail_folder(app))
+    if not stored:
+        click.echo(f"No mail in {_mail_folder(app)}.")
+    for number, path in enumerate(stored, 1):
+        message = mail_files.read(path)
+        click.echo(f"{number}\t{message['Date']}\t{message['To']}\t{message['Subject']}")
+
+
+@mail.command("show", help="Show mail number N of `handbook mail list` (its plain text).")
+@click.argument("number", type=click.IntRange(min=1))
+def mail_show(number):
+    app = create_app_for_command()
+    stored = mail_files.stored(_mail_folder(app))
+    if number > len(stored):
+        raise click.ClickException(f"There are {len(stored)} mails; see `handbook mail list`.")
+    message = mail_files.read(stored[number - 1])
+    for header in ("From", "To", "Date", "Subject", "List-Unsubscribe"):
+        if message[header]:
+            click.echo(f"{header}: {message[header]}")
+    click.echo(f"File: {stored[number - 1]}\n")
+    click.echo(mail_files.plain_text(message))
+
+
+@mail.command("check", help="Report mail owed (not yet sent) and failed attempts; exit 1 if any failed.")
+def mail_check():
+    app = create_app_for_command()
+    with app_session(app) as session:
+        owed = outbox.owed(session, "mail")
+        failed = outbox.failures(session, "mail")
+    for message_id, attempts, not_before, error in failed:
+        click.echo(f"mail {message_id}\t{attempts} failed attempts\tnext {not_before:%Y-%m-%d %H:%M:%S}"
+                   f" UTC\t{error}")
+    if failed:
+        raise click.ClickException(f"{owed} mails owed, {len(failed)} of them after failures;"
+                                   " check HANDBOOK_MAIL_URL and the mail server.")
+    click.echo(f"{owed} mails owed, none failed." if owed else "No mail is owed.")
+
+
+@mail.command("digest", help="Queue and send today's digest mails (for cron; once a day per person).")
+def mail_digest():
+    app = create_app_for_command()
+    with app_session(app) as session:
+        queued = notifications.queue_digests(session, datetime.now(timezone.utc).date())
+    click.echo(f"Queued {queued} digest mails." if queued else "No digests to send today.")
+
+
 @main.command("import", help="Import a folder in the content/ format (new pages and changed text).")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
 def import_command(folder):
-    app = create_app()
+    app = create_app_for_command()
     schema.upgrade(app.extensions["handbook_engine"])
     try:
         with app_session(app) as session:
@@ -169,7 +257,7 @@ def import_command(folder):
 @main.command("export", help="Write the published handbook to a folder in the content/ format.")
 @click.argument("folder", type=click.Path(file_okay=False))
 def export_command(folder):
-    app = create_app()
+    app = create_app_for_command()
     with app_session(app) as session:
         count = content_io.export_dir(session, folder)
     click.echo(f"Exported {count} pages to {folder}.")
@@ -177,7 +265,7 @@ def export_command(folder):
 
 @main.command(help="Render again every revision kept by an older renderer.")
 def rerender():
-    app = create_app()
+    app = create_app_for_command()
     with app_session(app) as session:
         count = _rerender_stale(session, renderer(app))
     click.echo(f"Rendered {count} revisions again.")
@@ -185,7 +273,7 @@ def rerender():
 
 @main.command(help="Do the work owed after commits now (search index, re-renderings); for cron.")
 def drain():
-    app = create_app()
+    app = create_app_for_command()
     runtime = app.extensions["handbook_runtime"]
     changes.drain(runtime)
     with app_session(app) as session:
@@ -195,7 +283,7 @@ def drain():
 
 @main.command(help="Rebuild the search index from the database (shows progress).")
 def reindex():
-    app = create_app()
+    app = create_app_for_command()
     backend = app.extensions["handbook_search"]
     with app_session(app) as session:
         total = session.scalar(select(func.count(Page.id)).where(Page.current_revision_id.is_not(None)))
@@ -206,7 +294,7 @@ def reindex():
 
 @main.command("search-check", help="Report pages missing from or stale in the search index; exit 1 if any.")
 def search_check_command():
-    app = create_app()
+    app = create_app_for_command()
     with app_session(app) as session:
         report = search_check.compare(session, app.extensions["handbook_search"])
     for label, slugs in [("missing", report.missing), ("stale", report.stale), ("extra", report.extra)]:

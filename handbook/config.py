@@ -13,6 +13,9 @@ ENVIRONMENT = {
     "HANDBOOK_RENDER_TIMEOUT": "RENDER_TIMEOUT",
     "HANDBOOK_SECURE_COOKIES": "SESSION_COOKIE_SECURE",
     "HANDBOOK_SEARCH": "SEARCH",
+    "HANDBOOK_MAIL_URL": "MAIL_URL",
+    "HANDBOOK_MAIL_FROM": "MAIL_FROM",
+    "HANDBOOK_BASE_URL": "BASE_URL",
 }
 
 DEFAULTS = {
@@ -46,6 +49,19 @@ DEFAULTS = {
     #: of which the most used are also kept uncompressed (about 10 KB a page)
     "PAGE_CACHE_HOT_BYTES": 8 * 1024 * 1024,
     "SEARCH": "whoosh",
+    #: the name mails are signed with
+    "SITE_NAME": "Systems Convenor handbook",
+    #: smtp:// or smtps:// URL; empty: each mail is written to <instance>/mail as an .eml file
+    "MAIL_URL": "",
+    "MAIL_FROM": "Systems Convenor handbook <handbook@localhost>",
+    #: the handbook's public address, for links in mail (a request's Host is never used)
+    "BASE_URL": "http://127.0.0.1:5000/",
+    #: send mail from a background thread of each process (commands send at once)
+    "MAIL_IN_BACKGROUND": True,
+    #: forms that send mail (register, forgot password, resend, change address), per address
+    "MAIL_FORM_LIMITS": "10 per hour",
+    #: mails of one kind asked for one account (reset links, confirmations), from anywhere
+    "MAIL_ACCOUNT_LIMITS": "3 per hour",
 }
 
 _TRUE = {"1", "true", "yes", "on"}

@@ -41,6 +41,38 @@ class PasswordForm(FlaskForm):
                                  render_kw={"autocomplete": "new-password"})
 
 
+class ForgotForm(FlaskForm):
+    email = EmailField("Email", validators=[InputRequired()], render_kw={"autocomplete": "email"},
+                       description="The address of your account.")
+
+
+class ResetForm(FlaskForm):
+    new_password = PasswordField("New password", validators=[InputRequired()],
+                                 description="At least 10 characters. Every session of your"
+                                             " account will end.",
+                                 render_kw={"autocomplete": "new-password"})
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField("Display name", description="Shown beside your account name on"
+                               " your edits and profile; leave empty to show the account name only.",
+                               render_kw={"maxlength": 80})
+
+
+class EmailForm(FlaskForm):
+    email = EmailField("New email address", validators=[InputRequired()],
+                       render_kw={"autocomplete": "email"})
+    current_password = PasswordField("Current password", validators=[InputRequired()],
+                                     render_kw={"autocomplete": "current-password"})
+
+
+class DeleteAccountForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[InputRequired()],
+                                     render_kw={"autocomplete": "current-password"})
+    confirm = StringField("Type “delete my account” to confirm", validators=[InputRequired()],
+                          render_kw={"autocomplete": "off"})
+
+
 class EditForm(FlaskForm):
     body = TextAreaField("Text (markdown)", render_kw={"rows": 24, "spellcheck": "true"})
     summary = StringField("Edit summary", description="Say briefly what you changed and why.",

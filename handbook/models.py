@@ -1,4 +1,5 @@
-"""Typed SQLAlchemy models: accounts, sections, pages, their revisions, links and the audit log."""
+"""Typed SQLAlchemy models: accounts, sections, pages, their revisions, links, the audit log,
+notifications, watches and outgoing mail."""
 
 import enum
 import secrets
@@ -16,6 +17,7 @@ from sqlalchemy import MetaData
 from sqlalchemy import String
 from sqlalchemy import Text
 from sqlalchemy import TypeDecorator
+from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
@@ -96,14 +98,38 @@ class User(Base):
     #: the system account that imports content cannot log in
     is_system: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: the public name beside the account name (optional)
+    display_name: Mapped[str] = mapped_column(String(80), default="")
+    #: when the owner proved the address is theirs; unconfirmed accounts read but cannot propose
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: whether proposing to a page starts watching it
+    watch_own_proposals: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: the secret in the address of the account's private notifications feed
+    feed_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: set when the owner deleted the account: its personal data is gone, its edits stay
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     # The interface flask-login expects of a user object.
     is_authenticated = True
     is_anonymous = False
+    #: unread notifications, counted by auth.load_user with the account itself
+    unread_notifications = 0
 
     @property
     def is_active(self):
-        return not self.blocked and not self.is_system
+        return not self.blocked and not self.is_system and self.deleted_at is None
+
+    @property
+    def is_confirmed(self):
+        return self.email_confirmed_at is not None
+
+    @property
+    def public_name(self):
+        """How the account is credited in public: its display name with the account name (so
+        nobody can pass as someone else), or "a former contributor" once deleted."""
+        if self.deleted_at is not None:
+            return "a former contributor"
+        return f"{self.display_name} ({self.name})" if self.display_name else self.name
 
     def get_id(self):
         """Session identity: id and token, so rotating the token ends every session."""
@@ -256,9 +282,10 @@ class OutboxEntry(Base):
     __table_args__ = (Index("ix_outbox_kind_done", "kind", "done_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: which handler does it: "search" (index the page) or "render" (render the page again)
+    #: which handler does it: "search" (index the page), "render" (render the page again) or
+    #: "mail" (send the mail_messages row)
     kind: Mapped[str] = mapped_column(String(20))
-    #: the page it concerns
+    #: the page (or mail message) it concerns
     subject_id: Mapped[int] = mapped_column(Integer)
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: failed attempts so far; the next one waits until `not_before`
@@ -267,3 +294,75 @@ class OutboxEntry(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     #: set once the work is done
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Watch(Base):
+    """A person following a page or a whole section (exactly one of the two)."""
+
+    __tablename__ = "watches"
+    __table_args__ = (
+        UniqueConstraint("user_id", "page_id", name="uq_watches_user_page"),
+        UniqueConstraint("user_id", "section_id", name="uq_watches_user_section"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    page_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id"), index=True)
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    page: Mapped[Page | None] = relationship()
+    section: Mapped[Section | None] = relationship()
+
+
+class Notification(Base):
+    """One event told to one person: in their inbox, their feed and, by preference, mail."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("user_id", "key", name="uq_notifications_user_key"),
+        Index("ix_notifications_user_read", "user_id", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: the kind of event (services.events.EVENTS)
+    kind: Mapped[str] = mapped_column(String(40))
+    #: identity of the event for this person: the same event is never told twice
+    key: Mapped[str] = mapped_column(String(120))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    #: the path of the thing itself, on this handbook
+    path: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: waiting for the person's next daily digest mail
+    awaiting_digest: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+
+
+class NotificationPreference(Base):
+    """How a person wants one kind of event: "inbox", "mail" (at once) or "digest" (daily)."""
+
+    __tablename__ = "notification_preferences"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    delivery: Mapped[str] = mapped_column(String(10))
+
+
+class MailMessage(Base):
+    """A mail owed to someone: queued with the change that caused it, sent after the commit
+    by the outbox (kind "mail"), and never twice for one `key`."""
+
+    __tablename__ = "mail_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    #: which mail it is: templates/mail/<template>.txt and .html
+    template: Mapped[str] = mapped_column(String(40))
+    #: ids and words the template needs (never a token: links are signed when it is sent)
+    context: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -52,3 +52,27 @@ def owed(session, kind=None):
     if kind is not None:
         query = query.where(OutboxEntry.kind == kind)
     return session.scalar(query)
+
+
+def claim(session, entry_id, lease):
+    """Take one due entry for `lease` (so no other process does it meanwhile); whether this
+    session got it. Work that must not be done twice (sending mail) claims before it acts."""
+    now = utcnow()
+    taken = session.execute(
+        update(OutboxEntry)
+        .where(OutboxEntry.id == entry_id, OutboxEntry.done_at.is_(None),
+               or_(OutboxEntry.not_before.is_(None), OutboxEntry.not_before <= now))
+        .values(not_before=now + lease)
+        .execution_options(synchronize_session=False)
+    )
+    return taken.rowcount == 1
+
+
+def failures(session, kind):
+    """Undone entries of `kind` that have failed at least once: (attempts, not_before, error)."""
+    return session.execute(
+        select(OutboxEntry.subject_id, OutboxEntry.attempts, OutboxEntry.not_before,
+               OutboxEntry.last_error)
+        .where(OutboxEntry.kind == kind, OutboxEntry.done_at.is_(None), OutboxEntry.attempts > 0)
+        .order_by(OutboxEntry.id)
+    ).all()

@@ -46,8 +46,14 @@ def may_view_revision(user, revision):
 
 
 def may_edit(user):
-    """Propose edits and new pages (contributors) or publish them (librarians)."""
-    return is_member(user)
+    """Propose edits and new pages (contributors) or publish them (librarians), once the
+    account's email address is confirmed."""
+    return is_member(user) and user.is_confirmed
+
+
+def needs_confirmation(user):
+    """A member who could edit but has not yet confirmed their address."""
+    return is_member(user) and not user.is_confirmed
 
 
 def publishes_directly(user):
@@ -102,6 +108,11 @@ def may_manage_sections(user):
 
 def may_manage_users(user):
     return is_admin(user)
+
+
+def may_use_inbox(user):
+    """Notifications, watches and settings: any logged-in, unblocked account."""
+    return is_member(user)
 
 
 def may_read_audit_log(user):

@@ -38,6 +38,16 @@ _expensive_per_address = limiter.shared_limit(
     _limit("EXPENSIVE_LIMITS"), "expensive-address", methods=["POST"])
 #: Searches, the results page and the suggestions API alike: per address.
 search = limiter.shared_limit(_limit("SEARCH_LIMITS"), "search")
+#: Forms that send mail (register, forgot password, resend, change address): per address.
+mail_form = limiter.shared_limit(_limit("MAIL_FORM_LIMITS"), "mail-form", methods=["POST"])
+
+
+def account_mail_allowed(account):
+    """Count one mail asked for `account` (a name or address, from any address); whether it
+    is within MAIL_ACCOUNT_LIMITS. Over the limit, the form answers as usual and sends nothing."""
+    allowance = parse(current_app.config["MAIL_ACCOUNT_LIMITS"])
+    key = f"{current_app.config['RATELIMIT_KEY_PREFIX']}|{(account or '').strip().lower()[:254]}"
+    return limiter.limiter.hit(allowance, "mail-account", key)
 
 
 def expensive(view):

@@ -1,4 +1,5 @@
-"""What a commit's side effects need from the app: the engine, the search backend, the renderer."""
+"""What a commit's side effects need from the app: the engine, the search backend, the
+renderer and the mailer."""
 
 from dataclasses import dataclass
 
@@ -10,12 +11,14 @@ class Runtime:
     engine: object
     search: object
     renderer: object
+    mailer: object
 
 
 def init_app(app):
-    """Runs after db, rendering and search have put their parts in app.extensions."""
+    """Runs after db, rendering, search and mail have put their parts in app.extensions."""
     app.extensions["handbook_runtime"] = Runtime(
         engine=app.extensions["handbook_engine"],
         search=app.extensions["handbook_search"],
         renderer=app.extensions["handbook_renderer"],
+        mailer=app.extensions["handbook_mailer"],
     )

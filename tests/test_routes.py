@@ -2,58 +2,83 @@
 
 import pytest
 
+from handbook import tokens
 from handbook.models import Role
 from handbook.services import accounts
+from handbook.services import events  # noqa: F401  (registers the kinds of event)
+from handbook.services import notifications
 from handbook.services import pages
 
+from conftest import PASSWORD
 from conftest import login
 from conftest import post
 from conftest import RENDER
 
-ROLES = ["reader", "contributor", "librarian", "admin", "blocked"]
+ROLES = ["reader", "contributor", "librarian", "admin", "blocked", "unconfirmed"]
 LOGIN = 302  # anonymous visitors are sent to the login page
 
-#: endpoint -> (method, path, expected status for reader, contributor, librarian, admin, blocked)
+#: endpoint -> (method, path, expected status for reader, contributor, librarian, admin, blocked,
+#: unconfirmed: a contributor who has not yet confirmed their address)
 #: Order matters: routes that change state come last, logout very last.
 ROUTES = {
-    "static": ("GET", "/static/style.css", 200, 200, 200, 200, 200),
-    "reading.contents": ("GET", "/", 200, 200, 200, 200, 200),
-    "reading.section": ("GET", "/sections/practical-methods", 200, 200, 200, 200, 200),
-    "reading.page": ("GET", "/wiki/network-weaving", 200, 200, 200, 200, 200),
-    "reading.history": ("GET", "/wiki/network-weaving/history", 200, 200, 200, 200, 200),
-    "reading.revision": ("GET", "/wiki/network-weaving/revisions/{first}", 200, 200, 200, 200, 200),
-    "reading.diff": ("GET", "/wiki/network-weaving/diff?from={first}&to={second}", 200, 200, 200, 200, 200),
-    "reading.recent": ("GET", "/recent", 200, 200, 200, 200, 200),
-    "reading.recent_feed": ("GET", "/recent.atom", 200, 200, 200, 200, 200),
-    "reading.person": ("GET", "/users/libby", 200, 200, 200, 200, 200),
-    "search.results": ("GET", "/search?q=weaving", 200, 200, 200, 200, 200),
-    "search.api": ("GET", "/api/v1/search?q=weaving", 200, 200, 200, 200, 200),
-    "editing.edit": ("GET", "/wiki/network-weaving/edit?fresh=1", LOGIN, 200, 200, 200, LOGIN),
-    "editing.new": ("GET", "/new", LOGIN, 200, 200, 200, LOGIN),
-    "editing.preview": ("POST", "/preview", LOGIN, 200, 200, 200, LOGIN),
-    "editing.rename": ("GET", "/wiki/network-weaving/rename", LOGIN, 403, 200, 200, LOGIN),
-    "editing.remove": ("GET", "/wiki/network-weaving/remove", LOGIN, 403, 200, 200, LOGIN),
-    "accounts.register": ("GET", "/register", 200, 302, 302, 302, 200),
-    "accounts.login": ("GET", "/login", 200, 200, 200, 200, 200),
-    "accounts.password": ("GET", "/me/password", LOGIN, 200, 200, 200, LOGIN),
-    "proposals.mine": ("GET", "/me/proposals", LOGIN, 200, 200, 200, LOGIN),
-    "proposals.amend": ("GET", "/me/proposals/{proposal}/amend", LOGIN, 200, 404, 404, LOGIN),
-    "review.queue": ("GET", "/review", LOGIN, 403, 200, 200, LOGIN),
-    "review.item": ("GET", "/review/{proposal}", LOGIN, 403, 200, 200, LOGIN),
-    "structure.index": ("GET", "/manage/sections", LOGIN, 403, 200, 200, LOGIN),
-    "structure.new": ("GET", "/manage/sections/new", LOGIN, 403, 200, 200, LOGIN),
-    "structure.edit": ("GET", "/manage/sections/practical-methods/edit", LOGIN, 403, 200, 200, LOGIN),
-    "admin.users": ("GET", "/admin/users", LOGIN, 403, 403, 200, LOGIN),
-    "admin.log": ("GET", "/admin/log", LOGIN, 403, 403, 200, LOGIN),
-    "structure.move": ("POST", "/manage/sections/practical-methods/move", LOGIN, 403, 302, 302, LOGIN),
-    "editing.move": ("POST", "/wiki/network-weaving/move", LOGIN, 403, 302, 302, LOGIN),
-    "admin.set_role": ("POST", "/admin/users/target/role", LOGIN, 403, 403, 302, LOGIN),
-    "admin.block": ("POST", "/admin/users/target/block", LOGIN, 403, 403, 302, LOGIN),
-    "review.reject": ("POST", "/review/{proposal}/reject", LOGIN, 403, 400, 400, LOGIN),
-    "proposals.withdraw": ("POST", "/me/proposals/{proposal}/withdraw", LOGIN, 302, 404, 404, LOGIN),
-    "review.approve": ("POST", "/review/{other_proposal}/approve", LOGIN, 403, 302, 302, LOGIN),
-    "editing.revert": ("POST", "/wiki/network-weaving/revert/{first}", LOGIN, 403, 302, 302, LOGIN),
-    "accounts.logout": ("POST", "/logout", LOGIN, 302, 302, 302, LOGIN),
+    "static": ("GET", "/static/style.css", 200, 200, 200, 200, 200, 200),
+    "reading.contents": ("GET", "/", 200, 200, 200, 200, 200, 200),
+    "reading.section": ("GET", "/sections/practical-methods", 200, 200, 200, 200, 200, 200),
+    "reading.page": ("GET", "/wiki/network-weaving", 200, 200, 200, 200, 200, 200),
+    "reading.history": ("GET", "/wiki/network-weaving/history", 200, 200, 200, 200, 200, 200),
+    "reading.revision": ("GET", "/wiki/network-weaving/revisions/{first}", 200, 200, 200, 200, 200, 200),
+    "reading.diff": ("GET", "/wiki/network-weaving/diff?from={first}&to={second}", 200, 200, 200, 200, 200, 200),
+    "reading.recent": ("GET", "/recent", 200, 200, 200, 200, 200, 200),
+    "reading.recent_feed": ("GET", "/recent.atom", 200, 200, 200, 200, 200, 200),
+    "reading.person": ("GET", "/users/libby", 200, 200, 200, 200, 200, 200),
+    "search.results": ("GET", "/search?q=weaving", 200, 200, 200, 200, 200, 200),
+    "search.api": ("GET", "/api/v1/search?q=weaving", 200, 200, 200, 200, 200, 200),
+    "editing.edit": ("GET", "/wiki/network-weaving/edit?fresh=1", LOGIN, 200, 200, 200, LOGIN, 403),
+    "editing.new": ("GET", "/new", LOGIN, 200, 200, 200, LOGIN, 403),
+    "editing.preview": ("POST", "/preview", LOGIN, 200, 200, 200, LOGIN, 403),
+    "editing.rename": ("GET", "/wiki/network-weaving/rename", LOGIN, 403, 200, 200, LOGIN, 403),
+    "editing.remove": ("GET", "/wiki/network-weaving/remove", LOGIN, 403, 200, 200, LOGIN, 403),
+    "accounts.register": ("GET", "/register", 200, 302, 302, 302, 200, 302),
+    "accounts.login": ("GET", "/login", 200, 200, 200, 200, 200, 200),
+    "accounts.password": ("GET", "/me/password", LOGIN, 200, 200, 200, LOGIN, 200),
+    "proposals.mine": ("GET", "/me/proposals", LOGIN, 200, 200, 200, LOGIN, 200),
+    "proposals.amend": ("GET", "/me/proposals/{proposal}/amend", LOGIN, 200, 404, 404, LOGIN, 404),
+    "review.queue": ("GET", "/review", LOGIN, 403, 200, 200, LOGIN, 403),
+    "review.item": ("GET", "/review/{proposal}", LOGIN, 403, 200, 200, LOGIN, 403),
+    "structure.index": ("GET", "/manage/sections", LOGIN, 403, 200, 200, LOGIN, 403),
+    "structure.new": ("GET", "/manage/sections/new", LOGIN, 403, 200, 200, LOGIN, 403),
+    "structure.edit": ("GET", "/manage/sections/practical-methods/edit", LOGIN, 403, 200, 200, LOGIN, 403),
+    "admin.users": ("GET", "/admin/users", LOGIN, 403, 403, 200, LOGIN, 403),
+    "admin.log": ("GET", "/admin/log", LOGIN, 403, 403, 200, LOGIN, 403),
+    "structure.move": ("POST", "/manage/sections/practical-methods/move", LOGIN, 403, 302, 302, LOGIN, 403),
+    "editing.move": ("POST", "/wiki/network-weaving/move", LOGIN, 403, 302, 302, LOGIN, 403),
+    "admin.set_role": ("POST", "/admin/users/target/role", LOGIN, 403, 403, 302, LOGIN, 403),
+    "admin.block": ("POST", "/admin/users/target/block", LOGIN, 403, 403, 302, LOGIN, 403),
+    "review.reject": ("POST", "/review/{proposal}/reject", LOGIN, 403, 400, 400, LOGIN, 403),
+    "proposals.withdraw": ("POST", "/me/proposals/{proposal}/withdraw", LOGIN, 302, 404, 404, LOGIN, 404),
+    "review.approve": ("POST", "/review/{other_proposal}/approve", LOGIN, 403, 302, 302, LOGIN, 403),
+    "editing.revert": ("POST", "/wiki/network-weaving/revert/{first}", LOGIN, 403, 302, 302, LOGIN, 403),
+    "accounts.confirm": ("GET", "/confirm/{confirm_token}", 200, 200, 200, 200, 200, 200),
+    "accounts.forgot": ("GET", "/forgot-password", 200, 200, 200, 200, 200, 200),
+    "accounts.reset": ("GET", "/reset-password/{reset_token}", 200, 200, 200, 200, 200, 200),
+    "settings.index": ("GET", "/me/settings", LOGIN, 200, 200, 200, LOGIN, 200),
+    "settings.delete": ("GET", "/me/settings/delete", LOGIN, 200, 200, 200, LOGIN, 200),
+    "settings.confirm_email": ("GET", "/me/settings/confirm-email/{change_token}", 200, 200, 200, 200, 200, 200),
+    "notifications.inbox": ("GET", "/me/notifications", LOGIN, 200, 200, 200, LOGIN, 200),
+    "notifications.watchlist": ("GET", "/me/watchlist", LOGIN, 200, 200, 200, LOGIN, 200),
+    "notifications.feed": ("GET", "/feeds/{feed_token}/notifications.atom", 200, 200, 200, 200, 200, 200),
+    "notifications.unsubscribe": ("GET", "/unsubscribe/{unsubscribe_token}", 200, 200, 200, 200, 200, 200),
+    "settings.profile": ("POST", "/me/settings/profile", LOGIN, 400, 400, 400, LOGIN, 400),
+    "settings.email": ("POST", "/me/settings/email", LOGIN, 400, 400, 400, LOGIN, 400),
+    "settings.preferences": ("POST", "/me/settings/notifications", LOGIN, 302, 302, 302, LOGIN, 302),
+    "settings.feed": ("POST", "/me/settings/feed", LOGIN, 302, 302, 302, LOGIN, 302),
+    "accounts.resend_confirmation": ("POST", "/me/confirm/resend", LOGIN, 302, 302, 302, LOGIN, 302),
+    "notifications.mark_read": ("POST", "/me/notifications/{notification}/read", LOGIN, 302, 404, 404, LOGIN, 404),
+    "notifications.mark_all_read": ("POST", "/me/notifications/read", LOGIN, 302, 302, 302, LOGIN, 302),
+    "notifications.watch_page": ("POST", "/wiki/network-weaving/watch", LOGIN, 302, 302, 302, LOGIN, 302),
+    "notifications.watch_section": ("POST", "/sections/practical-methods/watch", LOGIN, 302, 302, 302, LOGIN, 302),
+    "admin.confirm": ("POST", "/admin/users/target/confirm", LOGIN, 403, 403, 302, LOGIN, 403),
+    "accounts.logout": ("POST", "/logout", LOGIN, 302, 302, 302, LOGIN, 302),
 }
 
 
@@ -63,7 +88,7 @@ def test_every_route_is_in_the_table(app):
 
 
 @pytest.fixture
-def world(session, make_user, make_page):
+def world(app, session, make_user, make_page):
     """A page with two revisions, two pending proposals, and one account of each role."""
     users = {role: make_user(Role[role], role) for role in ("contributor", "librarian", "admin")}
     users["blocked"] = make_user(Role.contributor, "blocked")
@@ -75,9 +100,22 @@ def world(session, make_user, make_page):
                                base_revision_id=page.current_revision_id, renderer=RENDER).revision
     other = pages.save_edit(session, users["blocked"], page, body="Other\nOne\nTwo\n",
                             base_revision_id=page.current_revision_id, renderer=RENDER).revision
+    users["unconfirmed"] = accounts.register(session, "unconfirmed", "unconfirmed@example.org",
+                                             PASSWORD)
+    target = accounts.get_by_name(session, "target")
+    told = notifications.tell(session, users["contributor"], "proposal_rejected", key="routes",
+                              path="/me/proposals", title="Network weaving", librarian="libby",
+                              reason="Not yet")
+    feed_token = notifications.new_feed_token(session, users["contributor"])
     session.commit()
+    secret = app.config["SECRET_KEY"]
     ids = {"first": first, "second": page.current_revision_id, "proposal": proposal.id,
-           "other_proposal": other.id}
+           "other_proposal": other.id, "notification": told.id, "feed_token": feed_token,
+           "confirm_token": tokens.confirm_address(secret, users["unconfirmed"].id,
+                                                   "unconfirmed@example.org"),
+           "reset_token": tokens.reset_password(secret, users["contributor"]),
+           "change_token": tokens.change_email(secret, target.id, "new@example.org", target.email),
+           "unsubscribe_token": tokens.unsubscribe(secret, target.id, "watched_change")}
     return users, ids
 
 

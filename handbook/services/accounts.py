@@ -1,19 +1,32 @@
-"""Accounts: registration, passwords, roles and blocks."""
+"""Accounts: registration, confirmed addresses, passwords and their recovery, settings,
+deletion, roles and blocks. Mails are queued here and sent after the commit."""
 
 import re
+import unicodedata
+import uuid
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError
 from argon2.exceptions import VerificationError
 from sqlalchemy import select
 
+from handbook import changes
 from handbook import db
 from handbook import permissions
+from handbook import tokens
+from handbook.models import Revision
+from handbook.models import RevisionStatus
 from handbook.models import Role
 from handbook.models import User
+from handbook.models import utcnow
 from handbook.services import audit
+from handbook.services import notifications
+from handbook.services import outgoing
+from handbook.services import watching
+from handbook.services import workflow
 from handbook.services.errors import InvalidCredentials
 from handbook.services.errors import InvalidInput
+from handbook.services.errors import NoChange
 from handbook.services.errors import NotFound
 
 #: Argon2id at OWASP's recommended minimum cost (19 MiB, 2 passes, 1 lane).
@@ -24,6 +37,8 @@ MIN_PASSWORD = 10
 MAX_PASSWORD = 1000
 SYSTEM_NAME = "handbook"
 _DUMMY_HASH = HASHER.hash("not a password anyone has")
+MAX_DISPLAY_NAME = 80
+DELETE_PHRASE = "delete my account"
 LOGIN_FAILED = "Unknown name or wrong password."
 NAME_TAKEN = "That name is taken; choose another."
 
@@ -40,20 +55,190 @@ def _check_password(password):
 
 
 def create_user(session, name, email, password, role=Role.contributor):
-    """Add an account after checking its name, email and password."""
+    """Add an account (by an admin or the command line: its address counts as confirmed)."""
     user = _add_account(session, name, email, password, role)
     if user is None:
         raise InvalidInput("An account with that email address exists.", "email")
+    user.email_confirmed_at = utcnow()
     return user
 
 
 def register(session, name, email, password):
-    """Self-registration: a contributor account, or None when the address already has one.
+    """Self-registration: a contributor account whose address is not yet confirmed, and a
+    mail with the link that confirms it; or None when the address already has an account.
 
     The caller answers both cases alike, so the form does not tell anyone which addresses
-    have accounts; the owner of the address is the one to be told.
+    have accounts; the owner of the address is told instead (at most once an hour).
     """
-    return _add_account(session, name, email, password, Role.contributor)
+    user = _add_account(session, name, email, password, Role.contributor)
+    if user is None:
+        owner = session.scalar(select(User).where(User.email == email.strip().lower()))
+        if owner.is_active:
+            outgoing.queue(session, key=f"exists:{owner.id}:{utcnow():%Y-%m-%dT%H}",
+                           template="account_exists", to_address=owner.email, user=owner)
+        return None
+    send_confirmation(session, user)
+    return user
+
+
+def send_confirmation(session, user):
+    """Mail the account a link that confirms its address (again, when asked)."""
+    if user.is_confirmed:
+        raise NoChange("Your address is already confirmed.")
+    db.begin_write(session)
+    outgoing.queue(session, key=f"confirm:{user.id}:{uuid.uuid4().hex}", template="confirm",
+                   to_address=user.email, user=user)
+
+
+def confirm_address(session, secret, token):
+    """Confirm the address a confirmation link was sent to: (account, whether it was
+    confirmed just now). A link for an address the account no longer has is TokenInvalid."""
+    user_id, address = tokens.read_confirm_address(secret, token)
+    user = session.get(User, user_id)
+    if user is None or not user.is_active or user.email != address:
+        raise tokens.TokenInvalid("This link is for an address that no account here uses now.")
+    if user.is_confirmed:
+        return user, False
+    db.begin_write(session)
+    user.email_confirmed_at = utcnow()
+    return user, True
+
+
+def confirm_by_admin(session, admin, target):
+    """An admin vouches for an account's address by hand."""
+    permissions.require(permissions.may_manage_users(admin))
+    if target.is_confirmed:
+        raise NoChange(f"{target.name}'s address is already confirmed.")
+    db.begin_write(session)
+    target.email_confirmed_at = utcnow()
+    audit.record(session, admin, "confirm", target_user=target, detail="address confirmed by hand")
+    return target
+
+
+def request_password_reset(session, email):
+    """Mail a one-hour reset link to the account with this address, if there is one. The
+    caller answers alike either way."""
+    email = (email or "").strip().lower()
+    user = session.scalar(select(User).where(User.email == email)) if EMAIL.match(email) else None
+    if user is None or not user.is_active:
+        return None
+    db.begin_write(session)
+    outgoing.queue(session, key=f"reset:{user.id}:{uuid.uuid4().hex}", template="reset",
+                   to_address=user.email, user=user)
+    return user
+
+
+def reset_password(session, secret, token, new_password):
+    """Set a new password from a reset link; the link then stops working, every session of
+    the account ends, and the address counts as confirmed (the mail reached its owner)."""
+    user = account_for_reset(session, secret, token)
+    _check_password(new_password or "")
+    new_hash = hash_password(new_password)
+    db.begin_write(session)
+    user.password_hash = new_hash
+    user.rotate_session_token()
+    if not user.is_confirmed:
+        user.email_confirmed_at = utcnow()
+    audit.record(session, user, "password", target_user=user, detail="reset by mailed link")
+    return user
+
+
+def account_for_reset(session, secret, token):
+    """The account a reset link is for, or TokenInvalid (expired, used, forged)."""
+    user_id, fingerprint = tokens.read_reset_password(secret, token)
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise tokens.TokenInvalid("This password reset link is for an account that cannot log in.")
+    if not tokens.password_matches(user, fingerprint):
+        raise tokens.TokenInvalid("This password reset link has been used already. Ask for a"
+                                  " new one if you need it.")
+    return user
+
+
+def _verify(user, password):
+    try:
+        HASHER.verify(user.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        raise InvalidInput("Your current password is not right.", "current_password") from None
+
+
+def change_email(session, user, current_password, new_email):
+    """Ask to move the account to a new address: a link goes to the new address, and the
+    change happens when it is opened. A taken address gets no mail (the answer is the same)."""
+    _verify(user, current_password)
+    new_email = (new_email or "").strip().lower()
+    if not EMAIL.match(new_email):
+        raise InvalidInput("Enter an email address such as ada@example.org.", "email")
+    if new_email == user.email:
+        raise NoChange("That is already your address.")
+    db.begin_write(session)
+    if session.scalar(select(User.id).where(User.email == new_email)) is None:
+        outgoing.queue(session, key=f"change:{user.id}:{uuid.uuid4().hex}",
+                       template="change_email", to_address=new_email, user=user)
+
+
+def confirm_email_change(session, secret, token):
+    """Move the account to the address the link was sent to; the old address is told."""
+    user_id, new_email, old_fingerprint = tokens.read_change_email(secret, token)
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise tokens.TokenInvalid("This link is for an account that cannot log in.")
+    if user.email == new_email:
+        return user, False
+    if not tokens.address_matches(user.email, old_fingerprint):
+        raise tokens.TokenInvalid("This link was made before the account's address last"
+                                  " changed; ask for a new one from your settings.")
+    db.begin_write(session)
+    if session.scalar(select(User.id).where(User.email == new_email)) is not None:
+        raise InvalidInput("Another account now uses that address.")
+    old_email = user.email
+    user.email = new_email
+    user.email_confirmed_at = utcnow()
+    outgoing.queue(session, key=f"changed:{user.id}:{uuid.uuid4().hex}",
+                   template="email_changed", to_address=old_email, user=user)
+    audit.record(session, user, "email", target_user=user, detail="address changed by mailed link")
+    return user, True
+
+
+def set_display_name(session, user, display_name):
+    """The public name shown beside the account name; empty to show the account name only."""
+    display_name = unicodedata.normalize("NFC", (display_name or "").strip())
+    if len(display_name) > MAX_DISPLAY_NAME:
+        raise InvalidInput(f"Keep the display name to {MAX_DISPLAY_NAME} characters.", "display_name")
+    if any(unicodedata.category(character) in ("Cc", "Cf") for character in display_name):
+        raise InvalidInput("The display name holds characters that cannot be shown.", "display_name")
+    if display_name == user.display_name:
+        raise NoChange("The display name is as it was.")
+    db.begin_write(session)
+    user.display_name = display_name
+    changes.layout_changed(session)
+
+
+def delete_account(session, user, current_password, typed):
+    """Delete the owner's account: personal data goes, published edits stay credited to
+    "a former contributor", pending proposals are withdrawn, every session ends."""
+    _verify(user, current_password)
+    if (typed or "").strip().lower() != DELETE_PHRASE:
+        raise InvalidInput(f"Type “{DELETE_PHRASE}” to confirm.", "confirm")
+    if user.role is Role.admin:
+        raise InvalidInput("An admin account cannot be deleted; ask another admin to change"
+                           " your role first.")
+    db.begin_write(session)
+    for proposal in session.scalars(select(Revision).where(
+            Revision.author_id == user.id, Revision.status == RevisionStatus.pending)).all():
+        workflow.move(session, proposal, "withdraw")
+    watching.forget(session, user)
+    notifications.forget(session, user)
+    outgoing.forget_unsent(session, user)
+    user.name = user.name_key = f"former-{user.id}"
+    user.email = f"former-{user.id}@deleted.invalid"
+    user.display_name = ""
+    user.password_hash = "!"
+    user.feed_token = None
+    user.deleted_at = utcnow()
+    user.rotate_session_token()
+    audit.record(session, user, "delete account", target_user=user)
+    changes.layout_changed(session)
 
 
 def _add_account(session, name, email, password, role):
@@ -106,10 +291,7 @@ def authenticate(session, name, password):
 
 def change_password(session, user, current_password, new_password):
     """Set a new password; every other session of the account ends."""
-    try:
-        HASHER.verify(user.password_hash, current_password or "")
-    except (VerificationError, InvalidHashError):
-        raise InvalidInput("Your current password is not right.", "current_password") from None
+    _verify(user, current_password)
     _check_password(new_password or "")
     new_hash = hash_password(new_password)
     db.begin_write(session)
@@ -120,8 +302,8 @@ def change_password(session, user, current_password, new_password):
 def set_password_from_command_line(session, target, new_password):
     """`handbook users set-password`: for an admin helping someone without mail; every session
     of the account ends, and the change is audited as the system account's."""
-    if target.is_system:
-        raise InvalidInput("The system account has no password.")
+    if target.is_system or target.deleted_at is not None:
+        raise InvalidInput("This account has no password.")
     _check_password(new_password or "")
     new_hash = hash_password(new_password)
     db.begin_write(session)
@@ -192,7 +374,8 @@ def system_user(session):
     if user is None:
         db.begin_write(session)
         user = User(name=SYSTEM_NAME, name_key=SYSTEM_NAME, email="handbook@localhost",
-                    password_hash="!", role=Role.librarian, is_system=True)
+                    password_hash="!", role=Role.librarian, is_system=True,
+                    email_confirmed_at=utcnow())
         session.add(user)
         session.flush()
     return user

@@ -11,6 +11,7 @@ from handbook.models import RevisionStatus
 from handbook.models import utcnow
 from handbook.render_budget import RenderRefused
 from handbook.services import audit
+from handbook.services import events
 from handbook.services import links
 from handbook.services import pages
 from handbook.services import workflow
@@ -52,6 +53,7 @@ def approve(session, librarian, revision_id, *, renderer):
         published = _merge_onto_current(session, librarian, proposal, renderer)
     audit.record(session, librarian, "approve", page=page, revision=published,
                  target_user=proposal.author, detail=f"proposal {proposal.id}")
+    events.proposal_published(session, proposal, published, librarian)
     return published
 
 
@@ -92,6 +94,7 @@ def reject(session, librarian, revision_id, reason):
                   reviewed_at=utcnow())
     audit.record(session, librarian, "reject", page=proposal.page, revision=proposal,
                  target_user=proposal.author, detail=reason)
+    events.proposal_rejected(session, proposal, librarian)
     return proposal
 
 
@@ -152,4 +155,5 @@ def amend(session, user, revision_id, *, body, summary="", base_revision_id, ren
     revision = pages.add_revision(session, page, user, proposal.title, body,
                                   clean_summary(summary) or proposal.summary, base=base,
                                   rendered=rendered)
+    pages.proposal_sent(session, user, page, revision)
     return pages.SaveOutcome(revision, False, False)

@@ -27,8 +27,10 @@ from handbook.render_budget import RenderRefused
 from handbook.rendering import link_targets
 from handbook.rendering import slugify
 from handbook.services import audit
+from handbook.services import events
 from handbook.services import links
 from handbook.services import titles
+from handbook.services import watching
 from handbook.services import workflow
 from handbook.services.errors import EditConflict
 from handbook.services.errors import InvalidInput
@@ -203,11 +205,20 @@ def add_revision(session, page, user, title, body, summary, *, base, rendered):
 
 
 def _finish(session, user, page, revision, *, expected, merged):
-    """Publish a librarian's revision at once; a contributor's waits in the queue."""
+    """Publish a librarian's revision at once; a contributor's waits in the queue (and its
+    author watches the page, by their settings)."""
     if permissions.publishes_directly(user):
         publish(session, page, revision, expected=expected, reviewer=user)
         audit.record(session, user, "publish", page=page, revision=revision, detail=revision.summary)
+    else:
+        proposal_sent(session, user, page, revision)
     return SaveOutcome(revision, revision.status is RevisionStatus.published, merged)
+
+
+def proposal_sent(session, user, page, revision):
+    """A new pending proposal: librarians hear of it, its author watches the page."""
+    watching.watch_own_proposal(session, user, page)
+    events.new_proposal(session, revision)
 
 
 def publish(session, page, revision, *, expected, reviewer, action="publish"):
@@ -242,6 +253,7 @@ def publish(session, page, revision, *, expected, reviewer, action="publish"):
         changes.addresses_changed(session, {old_key, page.title_key})
     if revision.render_version != links.rendering.RENDER_VERSION or action == "approve":
         changes.rendering_owed(session, page.id)
+    events.watched_change(session, page, revision, reviewer)
 
 
 def revert(session, user, page, revision_id, *, renderer):
@@ -329,7 +341,8 @@ def _check_slug_free(session, slug, page):
 
 
 def remove(session, user, page, reason):
-    """Take a page out of the handbook; its history stays and re-creating it continues it."""
+    """Take a page out of the handbook; its history stays and re-creating it continues it.
+    Proposals waiting on it are withdrawn, and their authors told why."""
     permissions.require(permissions.may_remove(user))
     reason = clean_summary(reason, field="reason")
     if not reason:
@@ -351,3 +364,8 @@ def remove(session, user, page, reason):
     changes.addresses_changed(session, links.addresses_of(session, page))
     audit.record(session, user, "remove", page=page, revision=session.get(Revision, current),
                  detail=reason)
+    for proposal in session.scalars(select(Revision).where(
+            Revision.page_id == page.id, Revision.status == RevisionStatus.pending)).all():
+        workflow.move(session, proposal, "withdraw", reason=f"The page was removed: {reason}",
+                      reviewer_id=user.id, reviewed_at=utcnow())
+        events.proposal_withdrawn(session, proposal, user, f"The page was removed: {reason}")

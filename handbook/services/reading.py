@@ -33,8 +33,8 @@ class PageView:
     page: Page
     revision: Revision
     section: Section
-    author_name: str
-    reviewer_name: str | None
+    author: User
+    reviewer: User | None
     pending: int
     backlinks: list
     previous: tuple | None
@@ -69,7 +69,7 @@ def _pending_subquery(page_id_column):
 _AUTHOR = aliased(User)
 _REVIEWER = aliased(User)
 _PAGE = (
-    select(Page, Revision, Section, _AUTHOR.name, _REVIEWER.name, _pending_subquery(Page.id))
+    select(Page, Revision, Section, _AUTHOR, _REVIEWER, _pending_subquery(Page.id))
     .join(Revision, Revision.id == Page.current_revision_id)
     .join(Section, Section.id == Page.section_id)
     .join(_AUTHOR, _AUTHOR.id == Revision.author_id)
@@ -107,7 +107,7 @@ def page_view(session, slug):
     row = session.execute(_PAGE, {"slug": slug}).first()
     if row is None:
         return _moved_or_missing(session, slug)
-    page, revision, section, author_name, reviewer_name, pending = row
+    page, revision, section, author, reviewer, pending = row
     backlinks = session.execute(
         _BACKLINKS, {"page_id": page.id, "slug": page.slug, "title_key": page.title_key}).all()
     neighbours = {
@@ -116,8 +116,8 @@ def page_view(session, slug):
         )
     }
     return PageView(
-        page=page, revision=revision, section=section, author_name=author_name,
-        reviewer_name=reviewer_name if reviewer_name != author_name else None,
+        page=page, revision=revision, section=section, author=author,
+        reviewer=reviewer if reviewer is not None and reviewer.id != author.id else None,
         pending=pending, backlinks=backlinks,
         previous=_link(neighbours.get("previous")), next=_link(neighbours.get("next")),
     )

@@ -11,15 +11,18 @@ from handbook.services.errors import NotFound
 from handbook.views import accounts
 from handbook.views import admin
 from handbook.views import editing
+from handbook.views import notifications
 from handbook.views import proposals
 from handbook.views import reading
 from handbook.views import review
 from handbook.views import search
+from handbook.views import settings
 from handbook.views import structure
 
 BLUEPRINTS = [
     reading.blueprint, editing.blueprint, accounts.blueprint, proposals.blueprint,
     review.blueprint, structure.blueprint, admin.blueprint, search.blueprint,
+    settings.blueprint, notifications.blueprint,
 ]
 
 
@@ -65,8 +68,11 @@ def _server_error(_error):
 
 
 def _navigation():
-    """Template globals: the permissions module, and the review count for librarians."""
-    pending = None
+    """Template globals: the permissions module, the review count for librarians and the
+    unread notifications of a logged-in account."""
+    pending = unread = None
+    if permissions.may_use_inbox(current_user):
+        unread = current_user.unread_notifications
     if permissions.may_review(current_user):
         pending = pending_total(db.get_session())
-    return {"can": permissions, "pending_reviews": pending}
+    return {"can": permissions, "pending_reviews": pending, "unread_notifications": unread}

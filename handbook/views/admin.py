@@ -1,4 +1,4 @@
-"""Admins: accounts (roles, blocks) and the audit log."""
+"""Admins: accounts (roles, blocks, confirming an address by hand) and the audit log."""
 
 from flask import Blueprint
 from flask import flash
@@ -66,6 +66,18 @@ def block(name):
             flash(str(problem), "error")
         else:
             flash(f"{target.name} is {'blocked' if blocked else 'unblocked'}.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@blueprint.post("/users/<name>/confirm")
+@allowed(permissions.may_manage_users)
+def confirm(name):
+    session = db.get_session()
+    target = _target(session, name)
+    if ActionForm().validate_on_submit():
+        _, problem = attempt(lambda session: accounts.confirm_by_admin(session, user(), target))
+        flash(str(problem) if problem else f"{target.name}'s address is confirmed.",
+              "info" if problem else "success")
     return redirect(url_for("admin.users"))
 
 

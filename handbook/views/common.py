@@ -6,12 +6,14 @@ from flask import abort
 from flask import current_app
 from flask import g
 from flask import redirect
+from flask import render_template
 from flask import url_for
 from flask_login import current_user
 from flask_login import login_required
 from sqlalchemy.exc import IntegrityError
 
 from handbook import db
+from handbook import permissions
 from handbook import rate_limits
 from handbook.services.errors import InvalidInput
 from handbook.services.errors import NotFound
@@ -23,13 +25,16 @@ MAX_NUMBER = 2**63 - 1
 
 
 def allowed(predicate):
-    """Views for logged-in accounts that `predicate(current_user)` admits; 403 otherwise."""
+    """Views for logged-in accounts that `predicate(current_user)` admits; 403 otherwise (a page
+    saying how to confirm, for an account refused only for want of a confirmed address)."""
 
     def decorate(view):
         @functools.wraps(view)
         @login_required
         def wrapper(*args, **kwargs):
             if not predicate(current_user):
+                if permissions.needs_confirmation(current_user):
+                    return render_template("confirm_needed.html"), 403
                 abort(403)
             return view(*args, **kwargs)
 

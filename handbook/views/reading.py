@@ -18,6 +18,7 @@ from handbook.models import Revision
 from handbook.services import accounts
 from handbook.services import reading
 from handbook.services import sections
+from handbook.services import watching
 from handbook.services.errors import NotFound
 from handbook.views.common import positive_int
 
@@ -36,7 +37,8 @@ def section(slug):
     session = db.get_session()
     found = sections.get_by_slug(session, slug)
     published = [page for page in found.pages if page.is_published]
-    return render_template("section.html", section=found, pages=published)
+    return render_template("section.html", section=found, pages=published,
+                           watching=watching.is_watching(session, current_user, section=found))
 
 
 @blueprint.get("/wiki/<slug>")
@@ -49,7 +51,8 @@ def page(slug):
         return _proposed_page(session, slug)
     if isinstance(view, reading.Moved):
         return redirect(url_for("reading.page", slug=view.slug), 301)
-    return render_template("page.html", view=view)
+    return render_template("page.html", view=view,
+                           watching=watching.is_watching(session, current_user, page=view.page))
 
 
 def _proposed_page(session, slug):

@@ -1,0 +1,77 @@
+"""The events people are told of, and who is told of each.
+
+To add a kind of event: write one function here, decorated with `@notifications.event(name,
+label, default)`, that decides who is told and calls `notifications.tell` for each; and write
+its text, templates/events/<name>.txt (subject line, blank line, body). Services call the
+function where the event happens, inside the transaction that makes it happen. Nothing here
+may tell anyone of text they may not see: a page's watchers hear of published changes only.
+"""
+
+from sqlalchemy import select
+
+from handbook.models import Role
+from handbook.models import RevisionStatus
+from handbook.models import User
+from handbook.services import notifications
+from handbook.services import watching
+
+
+def _page_path(page):
+    return f"/wiki/{page.slug}"
+
+
+@notifications.event("proposal_published", "My proposal was approved", default="mail")
+def proposal_published(session, proposal, published, librarian):
+    """The author hears that their proposal is live (merged with later changes, or as sent)."""
+    notifications.tell(
+        session, proposal.author, "proposal_published", key=f"decided:{proposal.id}",
+        path=f"/wiki/{proposal.page.slug}/revisions/{published.id}",
+        title=published.title, librarian=librarian.public_name,
+        merged=published.id != proposal.id)
+
+
+@notifications.event("proposal_rejected", "My proposal was rejected", default="mail")
+def proposal_rejected(session, proposal, librarian):
+    """The author hears why their proposal was not published."""
+    notifications.tell(
+        session, proposal.author, "proposal_rejected", key=f"decided:{proposal.id}",
+        path="/me/proposals", title=proposal.title, librarian=librarian.public_name,
+        reason=proposal.reason)
+
+
+@notifications.event("proposal_withdrawn", "A librarian withdrew my proposal", default="mail")
+def proposal_withdrawn(session, proposal, librarian, reason):
+    """The author hears that a librarian took their proposal out of review."""
+    notifications.tell(
+        session, proposal.author, "proposal_withdrawn", key=f"decided:{proposal.id}",
+        path="/me/proposals", title=proposal.title, librarian=librarian.public_name,
+        reason=reason)
+
+
+@notifications.event("watched_change", "A page or section I watch got a published change")
+def watched_change(session, page, revision, actor):
+    """Watchers of the page or its section hear of a change readers can now see."""
+    if revision.status is not RevisionStatus.published:
+        raise ValueError("watchers are told of published changes only")
+    for watcher in watching.watchers(session, page):
+        if watcher.id in (actor.id, revision.author_id):
+            continue
+        notifications.tell(
+            session, watcher, "watched_change", key=f"change:{revision.id}",
+            path=f"/wiki/{page.slug}/diff?to={revision.id}", title=revision.title,
+            section=page.section.title, author=revision.author.public_name,
+            summary=revision.summary, new=revision.base_revision_id is None)
+
+
+@notifications.event("new_proposal", "A new proposal waits for review", for_librarians=True)
+def new_proposal(session, proposal):
+    """Librarians hear of work arriving in the review queue."""
+    librarians = session.scalars(select(User).where(
+        User.role.in_([Role.librarian, Role.admin]), User.is_system.is_(False),
+        User.id != proposal.author_id)).all()
+    for librarian in librarians:
+        notifications.tell(
+            session, librarian, "new_proposal", key=f"proposal:{proposal.id}",
+            path=f"/review/{proposal.id}", title=proposal.title,
+            author=proposal.author.public_name, summary=proposal.summary,
+            new=proposal.base_revision_id is None)
