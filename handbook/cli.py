@@ -200,7 +200,7 @@ def mail_list():
         click.echo(f"No mail in {_mail_folder(app)}.")
     for number, path in enumerate(stored, 1):
         message = mail_files.read(path)
-        click.echo(f"{number}\t{message['Date']}\t{message['To']}\t{message['Subject']}")
+        click.echo(f"{number}\t{message['Date']}\t{message['To']}\t{str(message['Subject']).strip()}")
 
 
 @mail.command("show", help="Show mail number N of `handbook mail list` (its plain text).")
@@ -213,7 +213,7 @@ def mail_show(number):
     message = mail_files.read(stored[number - 1])
     for header in ("From", "To", "Date", "Subject", "List-Unsubscribe"):
         if message[header]:
-            click.echo(f"{header}: {message[header]}")
+            click.echo(f"{header}: {str(message[header]).strip()}")
     click.echo(f"File: {stored[number - 1]}\n")
     click.echo(mail_files.plain_text(message))
 

@@ -101,7 +101,8 @@ def database_url(request, tmp_path):
 
 def build_app(database_url, instance, **overrides):
     """An app for tests, with generous rate limits and an (empty) search index, as
-    `handbook init` would leave it."""
+    `handbook init` would leave it; mail is sent at once (to .eml files in the instance folder
+    unless MAIL_URL names an SMTP server)."""
     app = create_app({
         "DATABASE_URL": database_url,
         "INSTANCE_PATH": str(instance),
@@ -110,6 +111,9 @@ def build_app(database_url, instance, **overrides):
         "LOGIN_LIMITS": "1000 per minute",
         "EXPENSIVE_LIMITS": "10000 per minute",
         "SEARCH_LIMITS": "10000 per minute",
+        "MAIL_FORM_LIMITS": "10000 per minute",
+        "MAIL_ACCOUNT_LIMITS": "10000 per minute",
+        "MAIL_IN_BACKGROUND": False,
         **overrides,
     })
     with db.session_scope(app.extensions["handbook_runtime"]) as session:
@@ -176,6 +180,31 @@ def make_page(session, librarian, section):
         return outcome.revision.page
 
     return make
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on a loopback port, started for the test."""
+    from smtp import SMTPServer
+
+    server = SMTPServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mail_app(database_url, tmp_path, smtp_server):
+    """An app that sends its mail to the test's SMTP server."""
+    app = build_app(database_url, tmp_path / "instance", MAIL_URL=smtp_server.url)
+    yield app
+    app.extensions["handbook_engine"].dispose()
+
+
+def stored_mail(app):
+    """The .eml files the app wrote, parsed, oldest first."""
+    from handbook.mail import files
+
+    return [files.read(path) for path in files.stored(app.config["MAIL_FILE_PATH"])]
 
 
 @pytest.fixture
