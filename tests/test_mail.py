@@ -261,3 +261,44 @@ def test_no_mail_url_writes_files_to_the_instance_folder_and_a_bad_one_is_refuse
     for bad in ("http://mail.example.org", "smtp://", "mail.example.org:25"):
         with pytest.raises(MailURLInvalid):
             from_url(bad, "/instance")
+
+
+def test_mail_commands_list_show_check_and_send_digests(database_url, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from handbook.cli import main
+    from conftest import accounts
+
+    instance = tmp_path / "instance"
+    monkeypatch.setenv("HANDBOOK_INSTANCE", str(instance))
+    monkeypatch.setenv("HANDBOOK_DATABASE_URL", database_url)
+    app = build_app(database_url, instance)
+    with db.session_scope(app.extensions["handbook_runtime"]) as session:
+        accounts.register(session, "newcomer", "new@example.org", PASSWORD)
+        reader = accounts.create_user(session, "connie", "connie@example.org", PASSWORD)
+        notifications.set_preferences(session, reader, {"proposal_rejected": "digest"}, True)
+        notifications.tell(session, reader, "proposal_rejected", key="k", path="/me/proposals",
+                           title="Weaving", librarian="libby", reason="No")
+    app.extensions["handbook_engine"].dispose()
+
+    def run(*args, **env):
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+    listed = run("mail", "list")
+    assert listed.exit_code == 0 and "new@example.org\tConfirm your email address" in listed.output
+    shown = run("mail", "show", "1")
+    assert "To: new@example.org" in shown.output and "/confirm/" in shown.output
+    assert run("mail", "show", "9").exit_code == 1
+    assert run("mail", "check").output.strip() == "No mail is owed."
+    assert run("mail", "digest").output.strip() == "Queued 1 digest mails."
+    assert run("mail", "digest").output.strip() == "No digests to send today."
+    assert "Your daily digest: 1 new" in run("mail", "list").output
+    with db.session_scope(build_app(database_url, instance,
+                                    MAIL_URL=f"smtp://127.0.0.1:{free_port()}").extensions[
+                                        "handbook_runtime"]) as session:
+        accounts.request_password_reset(session, "connie@example.org")
+    checked = run("mail", "check", HANDBOOK_MAIL_URL=f"smtp://127.0.0.1:{free_port()}")
+    assert checked.exit_code == 1 and "1 failed attempts" in checked.output
+    assert "Connection refused" in checked.output

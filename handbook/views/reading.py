@@ -137,5 +137,7 @@ def recent_feed():
 def person(name):
     session = db.get_session()
     user = accounts.get_by_name(session, name)
+    if user.deleted_at is not None:
+        raise NotFound("No such person.")
     return render_template("person.html", person=user,
                            revisions=reading.contributions(session, user))

@@ -9,6 +9,9 @@ from handbook.services import pages
 from handbook.services import sections
 
 from conftest import RENDER
+from conftest import stored_mail
+from smtp import subject
+from smtp import text_of
 
 try:
     from playwright.sync_api import expect
@@ -127,8 +130,17 @@ def test_reader_searches_from_the_header(session, make_page, librarian, visitor)
     expect(reader.get_by_role("heading", level=2, name="3 results")).to_be_visible()
 
 
-def test_proposal_waits_for_review_then_goes_live(session, make_page, make_user, visitor, log_in):
-    """A new contributor's edit stays hidden from readers until a librarian approves it."""
+def mailed_path(message, prefix):
+    """The path of the link starting with `prefix` in a mail (links name the configured
+    address; the browser opens the path on the test's server)."""
+    [path] = re.findall(rf"https?://[^/\s]+({re.escape(prefix)}\S+)", text_of(message))
+    return path
+
+
+def test_proposal_waits_for_review_then_goes_live(app, session, make_page, make_user, visitor, log_in):
+    """A new contributor confirms their address from the mail, proposes, and their edit stays
+    hidden from readers until a librarian approves it; then they hear of it by mail and in
+    their notifications."""
     make_page("Network weaving", BODY)
     librarian = make_user(Role.librarian, "lena")
     settle(session)
@@ -145,6 +157,13 @@ def test_proposal_waits_for_review_then_goes_live(session, make_page, make_user,
     contributor.get_by_label("Password", exact=True).fill("a long enough password")
     contributor.get_by_role("button", name="Log in").click()
     expect(contributor.locator(".site-header .role")).to_have_text("contributor")
+    contributor.goto("/wiki/network-weaving")
+    expect(contributor.get_by_role("link", name="Confirm your address to edit")).to_be_visible()
+    [confirmation] = stored_mail(app)  # the embedded default: .eml files in instance/mail
+    assert confirmation["To"] == "carla@example.org"
+    contributor.goto(mailed_path(confirmation, "/confirm/"))
+    contributor.get_by_role("button", name="Confirm my address").click()
+    expect(flash(contributor)).to_contain_text("Your address is confirmed")
 
     edit_page(contributor, "network-weaving", new_body, "Add a worked example", "Send for review")
     expect(contributor).to_have_url(re.compile(r"/wiki/network-weaving$"))
@@ -204,6 +223,15 @@ def test_proposal_waits_for_review_then_goes_live(session, make_page, make_user,
 
     contributor.reload()
     expect(contributor.locator("table.proposals .state")).to_have_text("approved")
+    inbox = contributor.get_by_role("navigation", name="Site").get_by_role("link", name=re.compile("^Notifications"))
+    expect(inbox.locator(".badge")).to_have_text("1")
+    inbox.click()
+    expect(contributor.locator("ol.notifications li").first).to_contain_text(
+        "Your proposal to “Network weaving” was published")
+    expect(contributor.locator("ol.notifications li").first).to_contain_text("lena approved")
+    told = [message for message in stored_mail(app) if message["To"] == "carla@example.org"]
+    assert [subject(message) for message in told] == [
+        "Confirm your email address", "Your proposal to “Network weaving” was published"]
 
 
 def test_librarian_rejects_with_a_reason(session, make_page, contributor, librarian, visitor, log_in):
