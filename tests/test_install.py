@@ -38,6 +38,11 @@ def test_plain_install_serves_a_page_from_elsewhere(tmp_path):
     where = subprocess.run([python, "-c", "import handbook, sys; print(handbook.__file__)"],
                            check=True, capture_output=True, text=True, cwd=tmp_path).stdout
     assert str(environment) in where and str(ROOT) not in where
+    templates = Path(subprocess.run(
+        [python, "-c", "from handbook import paths; print(paths.templates_dir())"],
+        check=True, capture_output=True, text=True, cwd=tmp_path).stdout.strip())
+    for name in ("mail/layout.txt", "mail/reset.html", "events/new_proposal.txt"):
+        assert (templates / name).is_file(), name
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     port = free_port()

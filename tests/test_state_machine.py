@@ -3,6 +3,7 @@
 Rules: propose, amend, withdraw, approve, reject, edit as a librarian, create, rename, remove,
 revert, import, search, read. Invariants: no answer is a 5xx; readers never meet text that is
 not published (page, history, diffs, revisions, feed, recent changes, search, API, export);
+contributors who watch everything are told (inbox and mail) of no one else's unpublished text;
 search finds exactly the pages whose published text holds a word; history only grows;
 `search-check` is clean once the owed work is done.
 """
@@ -23,21 +24,28 @@ from sqlalchemy import select
 from handbook import changes
 from handbook import content_io
 from handbook import db
+from handbook.models import Notification
 from handbook.models import Page
 from handbook.models import Revision
 from handbook.models import RevisionStatus
 from handbook.models import Role
 from handbook.search import check
 from handbook.services import accounts
+from handbook.services import events  # noqa: F401  (registers the kinds of event)
 from handbook.services import moderation
+from handbook.services import notifications
 from handbook.services import pages
 from handbook.services import sections
+from handbook.services import watching
 from handbook.services.errors import ServiceError
 
 from conftest import RENDER
 from conftest import backends
 from conftest import build_app
 from conftest import fresh_database
+from conftest import stored_mail
+from smtp import html_of
+from smtp import text_of
 
 TOKEN = re.compile(r"tok\d+")
 SETTINGS = settings(max_examples=8, stateful_step_count=18, deadline=None,
@@ -57,6 +65,10 @@ class Handbook(RuleBasedStateMachine):
                                              "long enough pw", Role.contributor) for n in range(2)]
         self.section = sections.create_section(self.session, self.librarian, title="Methods",
                                                renderer=RENDER)
+        for writer in self.writers:
+            watching.watch(self.session, writer, section=self.section)
+            notifications.set_preferences(self.session, writer, {
+                kind: "mail" for kind in notifications.KINDS}, watch_own_proposals=True)
         self.session.commit()
         self.reader = self.app.test_client()
         self.counter = 0
@@ -113,16 +125,19 @@ class Handbook(RuleBasedStateMachine):
 
     @rule(which=choice, writer=st.integers(0, 1))
     def contributor_proposes_a_page(self, which, writer):
+        body = self.text()
         self.attempt(lambda: pages.create_page(
             self.session, self.writers[writer], section_id=self.section.id,
-            title=f"Proposed {which}", body=self.text(), renderer=RENDER))
+            title=f"Proposed {which}", body=body, summary=f"starts tok{self.counter}",
+            renderer=RENDER))
 
     @rule(which=choice, writer=st.integers(0, 1))
     def contributor_proposes_an_edit(self, which, writer):
         page = self.pick(self.live(), which)
         if page is not None:
+            body = self.edited(page.current_revision.body, which)
             self.attempt(lambda: pages.save_edit(
-                self.session, self.writers[writer], page, body=self.edited(page.current_revision.body, which),
+                self.session, self.writers[writer], page, body=body, summary=f"adds tok{self.counter}",
                 base_revision_id=page.current_revision_id, renderer=RENDER))
 
     @rule(which=choice)
@@ -239,6 +254,19 @@ class Handbook(RuleBasedStateMachine):
             response = self.reader.get("/api/v1/search", query_string={"q": token})
             assert response.status_code == 200 and response.get_json()["results"] == [], token
         assert not hidden & set(TOKEN.findall(seen))
+
+    @invariant()
+    def people_are_told_only_what_they_may_see(self):
+        _public, hidden = self.tokens()
+        mails = stored_mail(self.app)
+        for writer in self.writers:
+            own = {token for body in self.session.scalars(select(Revision.body).where(
+                Revision.author_id == writer.id)) for token in TOKEN.findall(body)}
+            told = " ".join(f"{entry.subject} {entry.body}" for entry in self.session.scalars(
+                select(Notification).where(Notification.user_id == writer.id)))
+            told += " ".join(f"{message['Subject']} {text_of(message)} {html_of(message)}"
+                             for message in mails if message["To"] == writer.email)
+            assert set(TOKEN.findall(told)) & hidden <= own
 
     @invariant()
     def search_finds_exactly_the_pages_holding_a_word(self):
