@@ -249,3 +249,40 @@ def test_registering_a_taken_address_answers_alike_and_tells_its_owner_once_an_h
     assert len(told) == 1
     assert "already belongs to your account, “connie”" in text_of(told[0])
     assert "/forgot-password" in text_of(told[0])
+
+
+def test_any_token_in_a_link_gets_a_clear_answer_and_changes_nothing(database_url, tmp_path):
+    """Whatever a link carries, each token route answers 400 or 404 with a page, never a 5xx."""
+    from hypothesis import HealthCheck
+    from hypothesis import assume
+    from hypothesis import given
+    from hypothesis import settings
+    from hypothesis import strategies as st
+
+    app = build_app(database_url, tmp_path / "instance", WTF_CSRF_ENABLED=False)
+    with db.session_scope(app.extensions["handbook_runtime"]) as session:
+        accounts.register(session, "newcomer", "new@example.org", PASSWORD)
+    client = app.test_client()
+    valid = tokens.confirm_address(app.config["SECRET_KEY"], 1, "new@example.org")
+    routes = ["/confirm/", "/reset-password/", "/unsubscribe/", "/me/settings/confirm-email/",
+              "/feeds/"]
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.one_of(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1,
+                             max_size=300),
+                     st.builds(lambda cut, extra: valid[:cut] + extra, st.integers(0, len(valid)),
+                               st.text("abcXYZ019-_.", max_size=8))),
+           st.sampled_from(routes), st.booleans())
+    def check(token, route, posting):
+        from urllib.parse import quote
+
+        assume(token != valid)
+        path = route + quote(token, safe="") + ("/notifications.atom" if route == "/feeds/" else "")
+        response = client.post(path, data={"new_password": NEW_PASSWORD}) if posting else client.get(path)
+        assert response.status_code in (400, 404, 405), (path, response.status_code)
+
+    check()
+    with db.session_scope(app.extensions["handbook_runtime"]) as session:
+        user = session.scalar(select(User).where(User.name == "newcomer"))
+        assert not user.is_confirmed and accounts.HASHER.verify(user.password_hash, PASSWORD)
+    app.extensions["handbook_engine"].dispose()
