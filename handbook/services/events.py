@@ -2,7 +2,8 @@
 
 To add a kind of event: write one function here, decorated with `@notifications.event(name,
 label, default)`, that decides who is told and calls `notifications.tell` for each; and write
-its text, templates/events/<name>.txt (subject line, blank line, body). Services call the
+its text, templates/events/<name>.txt (subject line, blank line, body). Tell many people of
+one event with `notifications.tell_each`, which costs a few queries however many they are. Services call the
 function where the event happens, inside the transaction that makes it happen. Nothing here
 may tell anyone of text they may not see: a page's watchers hear of published changes only.
 """
@@ -53,14 +54,13 @@ def watched_change(session, page, revision, actor):
     """Watchers of the page or its section hear of a change readers can now see."""
     if revision.status is not RevisionStatus.published:
         raise ValueError("watchers are told of published changes only")
-    for watcher in watching.watchers(session, page):
-        if watcher.id in (actor.id, revision.author_id):
-            continue
-        notifications.tell(
-            session, watcher, "watched_change", key=f"change:{revision.id}",
-            path=f"/wiki/{page.slug}/diff?to={revision.id}", title=revision.title,
-            section=page.section.title, author=revision.author.public_name,
-            summary=revision.summary, new=revision.base_revision_id is None)
+    watchers = [watcher for watcher in watching.watchers(session, page)
+                if watcher.id not in (actor.id, revision.author_id)]
+    notifications.tell_each(
+        session, watchers, "watched_change", key=f"change:{revision.id}",
+        path=f"/wiki/{page.slug}/diff?to={revision.id}", title=revision.title,
+        section=page.section.title, author=revision.author.public_name,
+        summary=revision.summary, new=revision.base_revision_id is None)
 
 
 @notifications.event("new_proposal", "A new proposal waits for review", for_librarians=True)
@@ -69,9 +69,8 @@ def new_proposal(session, proposal):
     librarians = session.scalars(select(User).where(
         User.role.in_([Role.librarian, Role.admin]), User.is_system.is_(False),
         User.id != proposal.author_id)).all()
-    for librarian in librarians:
-        notifications.tell(
-            session, librarian, "new_proposal", key=f"proposal:{proposal.id}",
-            path=f"/review/{proposal.id}", title=proposal.title,
-            author=proposal.author.public_name, summary=proposal.summary,
-            new=proposal.base_revision_id is None)
+    notifications.tell_each(
+        session, librarians, "new_proposal", key=f"proposal:{proposal.id}",
+        path=f"/review/{proposal.id}", title=proposal.title,
+        author=proposal.author.public_name, summary=proposal.summary,
+        new=proposal.base_revision_id is None)

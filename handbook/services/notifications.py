@@ -63,27 +63,43 @@ def event(name, label, default="inbox", for_librarians=False):
 
 def tell(session, user, kind, *, key, path, **context):
     """Tell `user` of an event, once per `key`: an inbox entry, and a mail by preference.
+    Returns the notification, or None when the account is not told (inactive, unconfirmed,
+    or told already)."""
+    told = tell_each(session, [user], kind, key=key, path=path, **context)
+    return told[0] if told else None
+
+
+def tell_each(session, users, kind, *, key, path, **context):
+    """Tell each of `users` of one event (in a few queries, however many they are).
 
     The template's first line is the subject; the rest, after a blank line, the body.
     """
-    if user is None or not user.is_active or not user.is_confirmed:
-        return None
-    if session.scalar(select(Notification.id).where(Notification.user_id == user.id,
-                                                    Notification.key == key)):
-        return None
+    users = {user.id: user for user in users
+             if user is not None and user.is_active and user.is_confirmed}
+    if not users:
+        return []
+    told = set(session.scalars(select(Notification.user_id).where(
+        Notification.user_id.in_(users), Notification.key == key)))
+    chosen = dict(session.execute(select(NotificationPreference.user_id, NotificationPreference.delivery)
+                                  .where(NotificationPreference.user_id.in_(users),
+                                         NotificationPreference.kind == kind)).all())
     subject, _, body = _templates.get_template(f"{kind}.txt").render(**context).partition("\n\n")
-    delivery = delivery_for(session, user, kind)
     db.begin_write(session)
-    notification = Notification(user_id=user.id, kind=kind, key=key, subject=subject.strip()[:300],
-                                body=body.strip(), path=path,
-                                awaiting_digest=delivery == "digest")
-    session.add(notification)
+    created = []
+    for user_id, user in users.items():
+        if user_id in told:
+            continue
+        delivery = chosen.get(user_id, KINDS[kind].default)
+        created.append((Notification(user_id=user_id, kind=kind, key=key,
+                                     subject=subject.strip()[:300], body=body.strip(), path=path,
+                                     awaiting_digest=delivery == "digest"), user, delivery))
+    session.add_all(notification for notification, _user, _delivery in created)
     session.flush()
-    if delivery == "mail":
-        outgoing.queue(session, key=f"notification:{notification.id}", template="notification",
-                       to_address=user.email, user=user,
-                       context={"notification": notification.id})
-    return notification
+    for notification, user, delivery in created:
+        if delivery == "mail":
+            outgoing.queue(session, key=f"notification:{notification.id}", template="notification",
+                           to_address=user.email, user=user, context={"notification": notification.id})
+    return [notification for notification, _user, _delivery in created]
 
 
 def delivery_for(session, user, kind):
