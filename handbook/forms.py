@@ -91,6 +91,31 @@ class RejectForm(FlaskForm):
     reason = TextAreaField("Reason (shown to the author)", render_kw={"rows": 3})
 
 
+class RejectProposalForm(RejectForm):
+    """Rejecting a proposal: one of the handbook's reasons, words of one's own, or both."""
+
+    reason_id = SelectField("Reason", coerce=int, validate_choice=False)
+    reason = TextAreaField("In your own words (shown to the author)", render_kw={"rows": 3})
+
+
+class RequestChangesForm(FlaskForm):
+    note = TextAreaField("What should the author change? (markdown)", render_kw={"rows": 4})
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField("Note (markdown; only the author and librarians see it)",
+                         render_kw={"rows": 3})
+
+
+class ApproveEditsForm(FlaskForm):
+    body = TextAreaField("Text to publish (markdown)", render_kw={"rows": 20, "spellcheck": "true"})
+    base_revision_id = HiddenField()
+
+
+class ReasonForm(FlaskForm):
+    text = StringField("Reason", render_kw={"maxlength": 300})
+
+
 class RenameForm(FlaskForm):
     title = StringField("Title", render_kw={"maxlength": 200})
     section_id = SelectField("Section", coerce=int)

@@ -58,6 +58,10 @@ class RevisionStatus(enum.Enum):
     """Where a revision stands in review; only `published` text is ever shown to readers."""
 
     pending = "pending"
+    #: a librarian asked the author for changes; it waits for the author to amend it
+    changes_requested = "changes_requested"
+    #: the page changed on the same lines; it waits for the author to resolve the conflict
+    needs_author = "needs_author"
     published = "published"
     merged = "merged"
     rejected = "rejected"
@@ -214,6 +218,10 @@ class Revision(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     #: for a merged proposal, the published revision that carries it
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("revisions.id"))
+    #: the librarian who edited the author's text before publishing it
+    edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: the first proposal of this one's line of amendments: its discussion belongs to all of them
+    thread_id: Mapped[int | None] = mapped_column(Integer, index=True)
     #: sanitized HTML and table of contents, kept from save time
     html: Mapped[str] = mapped_column(Text, default="")
     toc_html: Mapped[str] = mapped_column(Text, default="")
@@ -223,9 +231,36 @@ class Revision(Base):
     page: Mapped[Page] = relationship(foreign_keys=[page_id])
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
+    edited_by: Mapped[User | None] = relationship(foreign_keys=[edited_by_id])
     base_revision: Mapped["Revision | None"] = relationship(
         foreign_keys=[base_revision_id], remote_side=[id]
     )
+
+
+class ProposalNote(Base):
+    """A note in a proposal's discussion, between its author and librarians (never public)."""
+
+    __tablename__ = "proposal_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Revision.thread_id of the proposals it belongs to (the first proposal's id)
+    thread_id: Mapped[int] = mapped_column(Integer, index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    author: Mapped[User] = relationship()
+
+
+class RejectionReason(Base):
+    """One of the handbook's canned reasons for a rejection, kept by admins."""
+
+    __tablename__ = "rejection_reasons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(String(300))
+    position: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Link(Base):

@@ -70,13 +70,23 @@ def may_see_pending(user):
     return is_member(user)
 
 
+#: a proposal its author may still amend or withdraw
+_OPEN = (RevisionStatus.pending, RevisionStatus.changes_requested, RevisionStatus.needs_author)
+
+
 def may_change_own_proposal(user, revision):
-    """Only the author may withdraw or amend a proposal, and only while it is pending."""
-    return (
-        is_member(user)
-        and revision.author_id == user.id
-        and revision.status is RevisionStatus.pending
-    )
+    """Only the author may withdraw or amend a proposal, and only while it is open."""
+    return is_member(user) and revision.author_id == user.id and revision.status in _OPEN
+
+
+def may_discuss(user, revision):
+    """A proposal's discussion: its author and librarians, while it is open."""
+    return (revision.status in _OPEN and is_member(user)
+            and (is_librarian(user) or revision.author_id == user.id))
+
+
+def may_manage_reasons(user):
+    return is_admin(user)
 
 
 def may_revert(user):
@@ -84,8 +94,13 @@ def may_revert(user):
 
 
 def may_decide(user, revision):
-    """Approve or reject: librarians, while the proposal is pending."""
+    """Approve, approve with edits, request changes: librarians, while the proposal is pending."""
     return may_review(user) and revision.status is RevisionStatus.pending
+
+
+def may_reject(user, revision):
+    """Reject: librarians, while the proposal is open (also while it waits for its author)."""
+    return may_review(user) and revision.status in _OPEN
 
 
 def may_restore(user, page, revision):

@@ -145,5 +145,9 @@ def test_review_queue_is_oldest_first_with_sizes(session, make_page, contributor
     assert (items[1].added, items[1].removed) == (0, 3)
 
 
-def test_transitions_table_only_leaves_pending():
-    assert {source for source, _ in workflow.TRANSITIONS} == {RevisionStatus.pending}
+def test_transitions_leave_only_open_states_and_only_pending_is_published():
+    assert {source for source, _ in workflow.TRANSITIONS} == set(workflow.OPEN) == {
+        RevisionStatus.pending, RevisionStatus.changes_requested, RevisionStatus.needs_author}
+    publishing = {source for (source, _), target in workflow.TRANSITIONS.items()
+                  if target in (RevisionStatus.published, RevisionStatus.merged)}
+    assert publishing == {RevisionStatus.pending}

@@ -8,6 +8,7 @@ from handbook.services import accounts
 from handbook.services import events  # noqa: F401  (registers the kinds of event)
 from handbook.services import notifications
 from handbook.services import pages
+from handbook.services import reasons
 
 from conftest import PASSWORD
 from conftest import login
@@ -49,11 +50,16 @@ ROUTES = {
     "structure.new": ("GET", "/manage/sections/new", LOGIN, 403, 200, 200, LOGIN, 403),
     "structure.edit": ("GET", "/manage/sections/practical-methods/edit", LOGIN, 403, 200, 200, LOGIN, 403),
     "admin.users": ("GET", "/admin/users", LOGIN, 403, 403, 200, LOGIN, 403),
+    "admin.reasons_list": ("GET", "/admin/reasons", LOGIN, 403, 403, 200, LOGIN, 403),
+    "review.edit": ("GET", "/review/{proposal}/edit", LOGIN, 403, 200, 200, LOGIN, 403),
     "admin.log": ("GET", "/admin/log", LOGIN, 403, 403, 200, LOGIN, 403),
     "structure.move": ("POST", "/manage/sections/practical-methods/move", LOGIN, 403, 302, 302, LOGIN, 403),
     "editing.move": ("POST", "/wiki/network-weaving/move", LOGIN, 403, 302, 302, LOGIN, 403),
     "admin.set_role": ("POST", "/admin/users/target/role", LOGIN, 403, 403, 302, LOGIN, 403),
     "admin.block": ("POST", "/admin/users/target/block", LOGIN, 403, 403, 302, LOGIN, 403),
+    "review.note": ("POST", "/proposals/{proposal}/notes", LOGIN, 302, 302, 302, LOGIN, 404),
+    "review.request_changes": ("POST", "/review/{proposal}/request-changes", LOGIN, 403, 400, 400, LOGIN, 403),
+    "admin.reason": ("POST", "/admin/reasons/{reason}", LOGIN, 403, 403, 400, LOGIN, 403),
     "review.reject": ("POST", "/review/{proposal}/reject", LOGIN, 403, 400, 400, LOGIN, 403),
     "proposals.withdraw": ("POST", "/me/proposals/{proposal}/withdraw", LOGIN, 302, 404, 404, LOGIN, 404),
     "review.approve": ("POST", "/review/{other_proposal}/approve", LOGIN, 403, 302, 302, LOGIN, 403),
@@ -103,6 +109,7 @@ def world(app, session, make_user, make_page):
     users["unconfirmed"] = accounts.register(session, "unconfirmed", "unconfirmed@example.org",
                                              PASSWORD)
     target = accounts.get_by_name(session, "target")
+    reason = reasons.add(session, users["admin"], "Out of scope")
     told = notifications.tell(session, users["contributor"], "proposal_rejected", key="routes",
                               path="/me/proposals", title="Network weaving", librarian="libby",
                               reason="Not yet")
@@ -110,7 +117,7 @@ def world(app, session, make_user, make_page):
     session.commit()
     secret = app.config["SECRET_KEY"]
     ids = {"first": first, "second": page.current_revision_id, "proposal": proposal.id,
-           "other_proposal": other.id, "notification": told.id, "feed_token": feed_token,
+           "other_proposal": other.id, "notification": told.id, "reason": reason.id, "feed_token": feed_token,
            "confirm_token": tokens.confirm_address(secret, users["unconfirmed"].id,
                                                    "unconfirmed@example.org"),
            "reset_token": tokens.reset_password(secret, users["contributor"]),

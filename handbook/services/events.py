@@ -10,6 +10,7 @@ may tell anyone of text they may not see: a page's watchers hear of published ch
 
 from sqlalchemy import select
 
+from handbook.models import ProposalNote
 from handbook.models import Role
 from handbook.models import RevisionStatus
 from handbook.models import User
@@ -74,3 +75,32 @@ def new_proposal(session, proposal):
         path=f"/review/{proposal.id}", title=proposal.title,
         author=proposal.author.public_name, summary=proposal.summary,
         new=proposal.base_revision_id is None)
+
+
+@notifications.event("changes_requested", "A librarian asked for changes to my proposal",
+                     default="mail")
+def changes_requested(session, proposal, note, librarian):
+    """The author hears what to change; the proposal waits for them."""
+    notifications.tell(
+        session, proposal.author, "changes_requested", key=f"changes:{proposal.id}",
+        path=f"/me/proposals/{proposal.id}/amend", title=proposal.title,
+        librarian=librarian.public_name, note=note.body)
+
+
+@notifications.event("proposal_note", "A note in the discussion of a proposal", default="mail")
+def proposal_note(session, proposal, note, writer):
+    """The other side hears of a note: the author when a librarian writes; when the author
+    writes, the librarians who have written in this discussion (or, if none has, all)."""
+    if writer.id == proposal.author_id:
+        written = set(session.scalars(select(ProposalNote.author_id).where(
+            ProposalNote.thread_id == note.thread_id, ProposalNote.author_id != writer.id)))
+        readers = session.scalars(select(User).where(
+            User.role.in_([Role.librarian, Role.admin]), User.is_system.is_(False),
+            *([User.id.in_(written)] if written else []))).all()
+        path = f"/review/{proposal.id}"
+    else:
+        readers, path = [proposal.author], f"/me/proposals/{proposal.id}/amend"
+    notifications.tell_each(
+        session, [reader for reader in readers if reader.id != writer.id], "proposal_note",
+        key=f"note:{note.id}", path=path, title=proposal.title, writer=writer.public_name,
+        note=note.body)

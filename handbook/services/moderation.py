@@ -1,4 +1,5 @@
-"""The review workflow: approve, reject, withdraw and amend a proposal (moves in `workflow`)."""
+"""The review workflow: approve (as sent, or with a librarian's edits), request changes,
+reject, withdraw and amend a proposal. Every move is made by `workflow`."""
 
 from dataclasses import dataclass
 
@@ -13,7 +14,9 @@ from handbook.render_budget import RenderRefused
 from handbook.services import audit
 from handbook.services import events
 from handbook.services import links
+from handbook.services import discussion
 from handbook.services import pages
+from handbook.services import reasons
 from handbook.services import workflow
 from handbook.services.errors import EditConflict
 from handbook.services.errors import InvalidInput
@@ -82,12 +85,73 @@ def _merge_onto_current(session, librarian, proposal, renderer):
     return merged
 
 
-def reject(session, librarian, revision_id, reason):
-    """Refuse a proposal; the reason is required and shown to its author."""
+def approve_with_edits(session, librarian, revision_id, *, body, base_revision_id, renderer):
+    """Publish the librarian's edit of a pending proposal's text, made on the published
+    version `base_revision_id`: credited to the author, "edited by" the librarian."""
     permissions.require(permissions.may_review(librarian))
-    reason = clean_summary(reason, MAX_REASON_CHARS, "reason")
-    if not reason:
-        raise InvalidInput("Give the author a reason for the rejection.", "reason")
+    proposal = get_proposal(session, librarian, revision_id)
+    _pending(proposal)
+    page = proposal.page
+    body = clean_body(body)
+    if has_conflict_marks(body):
+        raise InvalidInput("The text still holds marked conflicts; resolve them first.", "body")
+    if base_revision_id != page.current_revision_id:
+        raise EditConflict(page.current_revision, [])
+    if body == proposal.body and proposal.base_revision_id == page.current_revision_id:
+        raise NoChange("The text is as the author sent it: use Approve and publish.")
+    if page.current_revision is not None and body == page.current_revision.body:
+        raise NoChange("The edited text is the published text: nothing would change.")
+    rendered = pages.render(session, renderer, body)
+    db.begin_write(session)
+    pages.lock_page(session, page)
+    current = page.current_revision
+    edited = pages.add_revision(
+        session, page, proposal.author, current.title if current else proposal.title, body,
+        proposal.summary, base=current, rendered=rendered)
+    edited.edited_by_id = librarian.id
+    workflow.move(session, proposal, "merge", merged_into_id=edited.id,
+                  reviewer_id=librarian.id, reviewed_at=utcnow())
+    pages.publish(session, page, edited, expected=base_revision_id, reviewer=librarian,
+                  action="approve")
+    audit.record(session, librarian, "approve with edits", page=page, revision=edited,
+                 target_user=proposal.author, detail=f"proposal {proposal.id}")
+    events.proposal_published(session, proposal, edited, librarian)
+    return edited
+
+
+def request_changes(session, librarian, revision_id, note, *, renderer):
+    """Send a pending proposal back to its author with a note saying what to change; it
+    leaves the queue until the author amends it."""
+    permissions.require(permissions.may_review(librarian))
+    proposal = get_proposal(session, librarian, revision_id)
+    _pending(proposal)
+    if not (note or "").strip():
+        raise InvalidInput("Tell the author what to change.", "note")
+    written = discussion.add_note(session, librarian, proposal, note, renderer=renderer, tell=False)
+    workflow.move(session, proposal, "request_changes", reviewer_id=librarian.id,
+                  reviewed_at=utcnow())
+    events.changes_requested(session, proposal, written, librarian)
+    audit.record(session, librarian, "request changes", page=proposal.page, revision=proposal,
+                 target_user=proposal.author, detail=written.body[:500])
+    return proposal
+
+
+def rejection_reason(session, reason_id, text):
+    """The reason shown to the author: a canned reason, free text, or both; one is needed."""
+    parts = [reasons.get(session, reason_id).text] if reason_id else []
+    text = clean_summary(text, MAX_REASON_CHARS, "reason")
+    if text:
+        parts.append(text)
+    if not parts:
+        raise InvalidInput("Give the author a reason for the rejection: choose one, write one,"
+                           " or both.", "reason")
+    return " ".join(parts)
+
+
+def reject(session, librarian, revision_id, reason, reason_id=None):
+    """Refuse an open proposal; the reason (canned and/or written) is shown to its author."""
+    permissions.require(permissions.may_review(librarian))
+    reason = rejection_reason(session, reason_id, reason)
     proposal = get_proposal(session, librarian, revision_id)
     db.begin_write(session)
     workflow.move(session, proposal, "reject", reason=reason, reviewer_id=librarian.id,
@@ -105,6 +169,7 @@ def withdraw(session, user, revision_id):
     db.begin_write(session)
     workflow.move(session, proposal, "withdraw")
     return proposal
+
 
 
 @dataclass
@@ -155,5 +220,6 @@ def amend(session, user, revision_id, *, body, summary="", base_revision_id, ren
     revision = pages.add_revision(session, page, user, proposal.title, body,
                                   clean_summary(summary) or proposal.summary, base=base,
                                   rendered=rendered)
+    revision.thread_id = discussion.thread_of(proposal)
     pages.proposal_sent(session, user, page, revision)
     return pages.SaveOutcome(revision, False, False)

@@ -7,15 +7,26 @@ from handbook.models import Revision
 from handbook.models import RevisionStatus
 from handbook.services.errors import InvalidTransition
 
-#: (from, action) -> to: the only moves a revision can make; all start from pending.
+_pending = RevisionStatus.pending
+_changes = RevisionStatus.changes_requested
+_needs_author = RevisionStatus.needs_author
+
+#: (from, action) -> to: the only moves a revision can make. Only a pending proposal can be
+#: published; one waiting for its author (changes requested, or a conflict to resolve) is
+#: amended back into the queue, withdrawn or rejected.
 TRANSITIONS = {
-    (RevisionStatus.pending, "publish"): RevisionStatus.published,
-    (RevisionStatus.pending, "approve"): RevisionStatus.published,
-    (RevisionStatus.pending, "merge"): RevisionStatus.merged,
-    (RevisionStatus.pending, "reject"): RevisionStatus.rejected,
-    (RevisionStatus.pending, "withdraw"): RevisionStatus.withdrawn,
-    (RevisionStatus.pending, "amend"): RevisionStatus.superseded,
+    (_pending, "publish"): RevisionStatus.published,
+    (_pending, "approve"): RevisionStatus.published,
+    (_pending, "merge"): RevisionStatus.merged,
+    (_pending, "request_changes"): _changes,
+    (_pending, "conflict"): _needs_author,
+    **{(state, action): target for state in (_pending, _changes, _needs_author)
+       for action, target in (("reject", RevisionStatus.rejected),
+                              ("withdraw", RevisionStatus.withdrawn),
+                              ("amend", RevisionStatus.superseded))},
 }
+#: states in which a proposal is still open (it may yet be published)
+OPEN = frozenset({_pending, _changes, _needs_author})
 
 
 def move(session, revision, action, **fields):

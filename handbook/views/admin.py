@@ -1,4 +1,5 @@
-"""Admins: accounts (roles, blocks, confirming an address by hand) and the audit log."""
+"""Admins: accounts (roles, blocks, confirming an address by hand), the canned rejection
+reasons and the audit log."""
 
 from flask import Blueprint
 from flask import flash
@@ -10,10 +11,12 @@ from flask import url_for
 from handbook import db
 from handbook import permissions
 from handbook.forms import ActionForm
+from handbook.forms import ReasonForm
 from handbook.forms import RoleForm
 from handbook.models import Role
 from handbook.services import accounts
 from handbook.services import reading
+from handbook.services import reasons
 from handbook.views.common import allowed
 from handbook.views.common import attempt
 from handbook.views.common import user
@@ -79,6 +82,45 @@ def confirm(name):
         flash(str(problem) if problem else f"{target.name}'s address is confirmed.",
               "info" if problem else "success")
     return redirect(url_for("admin.users"))
+
+
+def _reasons_page(status=200, form=None, error=None):
+    return render_template("admin_reasons.html", reasons=reasons.all_reasons(db.get_session()),
+                           form=form or ReasonForm(formdata=None), action_form=ActionForm(),
+                           error=error), status
+
+
+@blueprint.route("/reasons", methods=["GET", "POST"])
+@allowed(permissions.may_manage_reasons)
+def reasons_list():
+    """The canned reasons librarians choose from when they reject; a POST adds one."""
+    if request.method == "GET":
+        return _reasons_page()
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        return _reasons_page(400, form, "The form had expired; try again.")
+    _, problem = attempt(lambda session: reasons.add(session, user(), form.text.data))
+    if problem is not None:
+        return _reasons_page(400, form, str(problem))
+    flash("Reason added.", "success")
+    return redirect(url_for("admin.reasons_list"))
+
+
+@blueprint.post("/reasons/<int:reason_id>")
+@allowed(permissions.may_manage_reasons)
+def reason(reason_id):
+    """Change a reason's words, or remove it (`remove=1`)."""
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        return _reasons_page(400, error="The form had expired; try again.")
+    if request.form.get("remove") == "1":
+        _, problem = attempt(lambda session: reasons.remove(session, user(), reason_id))
+    else:
+        _, problem = attempt(lambda session: reasons.change(session, user(), reason_id, form.text.data))
+    if problem is not None:
+        return _reasons_page(400, form, str(problem))
+    flash("Reason removed." if request.form.get("remove") == "1" else "Reason saved.", "success")
+    return redirect(url_for("admin.reasons_list"))
 
 
 @blueprint.get("/log")

@@ -13,6 +13,8 @@ from handbook import db
 from handbook import rate_limits
 from handbook.forms import ActionForm
 from handbook.forms import EditForm
+from handbook.forms import NoteForm
+from handbook.services import discussion
 from handbook.services import moderation
 from handbook.services import reading
 from handbook.views.common import attempt
@@ -60,13 +62,25 @@ def amend(revision_id):
         draft = moderation.amend_draft(proposal)
         form.body.data, form.summary.data = draft.body, proposal.summary
         form.base_revision_id.data = draft.base_revision_id or ""
-        return render_template("amend.html", proposal=proposal, form=form, draft=draft)
+        return amend_page(proposal, form=form, draft=draft)
     if not form.validate_on_submit():
-        return render_template("amend.html", proposal=proposal, form=form), 400
+        return amend_page(proposal, 400, form=form)
     outcome, problem = attempt(lambda session: moderation.amend(
         session, user(), revision_id, body=form.body.data, summary=form.summary.data,
         base_revision_id=form_id(form.base_revision_id.data), renderer=renderer()))
     if problem is not None:
-        return render_template("amend.html", proposal=proposal, form=form, error=str(problem)), 400
+        return amend_page(proposal, 400, form=form, error=str(problem))
     announce(outcome)
     return redirect(url_for("proposals.mine"))
+
+
+def amend_page(proposal, status=200, *, form=None, note_form=None, **extra):
+    """The author's page for a proposal: its text to amend and its discussion."""
+    if form is None:
+        draft = moderation.amend_draft(proposal)
+        form = EditForm(formdata=None, body=draft.body, summary=proposal.summary,
+                        base_revision_id=draft.base_revision_id or "")
+        extra.setdefault("draft", draft)
+    return render_template("amend.html", proposal=proposal, form=form,
+                           note_form=note_form or NoteForm(formdata=None),
+                           notes=discussion.notes(db.get_session(), proposal), **extra), status

@@ -1,4 +1,5 @@
-"""The librarians' review queue: inspect a proposal, approve it or reject it with a reason."""
+"""The librarians' review queue: inspect a proposal, discuss it, and decide: approve, approve
+with edits, request changes, or reject with a reason."""
 
 from flask import Blueprint
 from flask import flash
@@ -7,22 +8,31 @@ from flask import request
 from flask import render_template
 from flask import url_for
 from flask_login import current_user
+from flask_login import login_required
 
 from handbook import db
 from handbook import permissions
 from handbook.diffing import line_diff
 from handbook.forms import ActionForm
-from handbook.forms import RejectForm
+from handbook.forms import ApproveEditsForm
+from handbook.forms import NoteForm
+from handbook.forms import RejectProposalForm
+from handbook.forms import RequestChangesForm
 from handbook.search.query import MAX_QUERY_CHARS
 from handbook.search.query import clean
+from handbook import rate_limits
+from handbook.services import discussion
 from handbook.services import moderation
 from handbook.services import reading
+from handbook.services import reasons
 from handbook.services.errors import EditConflict
 from handbook.services.errors import InvalidInput
 from handbook.views.common import allowed
 from handbook.views.common import attempt
+from handbook.views.common import form_id
 from handbook.views.common import renderer
 from handbook.views.common import user
+from handbook.views.proposals import amend_page
 
 blueprint = Blueprint("review", __name__)
 
@@ -35,7 +45,16 @@ def queue():
                            query=text)
 
 
+def reject_form(session, form=None):
+    """The rejection form, offering the handbook's canned reasons."""
+    form = form or RejectProposalForm()
+    form.reason_id.choices = [(0, "Choose a reason, or write one below")] + [
+        (reason.id, reason.text) for reason in reasons.all_reasons(session)]
+    return form
+
+
 def _show(proposal, status=200, **extra):
+    session = db.get_session()
     page = proposal.page
     current = page.current_revision
     base = proposal.base_revision
@@ -46,7 +65,10 @@ def _show(proposal, status=200, **extra):
     return render_template(
         "review_item.html", proposal=proposal, page=page, current=current,
         against_published=against_published, against_base=against_base,
-        reject_form=extra.pop("reject_form", None) or RejectForm(), action_form=ActionForm(),
+        reject_form=reject_form(session, extra.pop("reject_form", None)),
+        changes_form=extra.pop("changes_form", None) or RequestChangesForm(),
+        note_form=extra.pop("note_form", None) or NoteForm(),
+        notes=discussion.notes(session, proposal), action_form=ActionForm(),
         **extra,
     ), status
 
@@ -82,11 +104,11 @@ def approve(revision_id):
 def reject(revision_id):
     session = db.get_session()
     proposal = moderation.get_proposal(session, current_user, revision_id)
-    form = RejectForm()
+    form = reject_form(session)
     if not form.validate_on_submit():
         return _show(proposal, 400, reject_form=form, error="The form had expired; try again.")
-    _, problem = attempt(lambda session: moderation.reject(session, user(), revision_id,
-                                                           form.reason.data))
+    _, problem = attempt(lambda session: moderation.reject(
+        session, user(), revision_id, form.reason.data, reason_id=form.reason_id.data or None))
     if isinstance(problem, InvalidInput):
         return _show(proposal, 400, reject_form=form, error=str(problem))
     if problem is not None:
@@ -94,3 +116,78 @@ def reject(revision_id):
         return redirect(url_for("review.queue"))
     flash("Rejected; the author will see your reason.", "info")
     return redirect(url_for("review.queue"))
+
+
+@blueprint.post("/review/<int:revision_id>/request-changes")
+@allowed(permissions.may_review)
+@rate_limits.expensive
+def request_changes(revision_id):
+    session = db.get_session()
+    proposal = moderation.get_proposal(session, current_user, revision_id)
+    form = RequestChangesForm()
+    if not form.validate_on_submit():
+        return _show(proposal, 400, changes_form=form, error="The form had expired; try again.")
+    _, problem = attempt(lambda session: moderation.request_changes(
+        session, user(), revision_id, form.note.data, renderer=renderer()))
+    if isinstance(problem, InvalidInput):
+        return _show(proposal, 400, changes_form=form, error=str(problem))
+    if problem is not None:
+        flash(str(problem), "info")
+        return redirect(url_for("review.queue"))
+    flash(f"Sent back to {proposal.author.public_name} with your note; it returns to the queue"
+          " when they amend it.", "success")
+    return redirect(url_for("review.queue"))
+
+
+@blueprint.route("/review/<int:revision_id>/edit", methods=["GET", "POST"])
+@allowed(permissions.may_review)
+@rate_limits.expensive
+def edit(revision_id):
+    """Approve with edits: the librarian edits the proposed text, sees the difference from
+    what the author sent, and publishes it (credited to both)."""
+    session = db.get_session()
+    proposal = moderation.get_proposal(session, current_user, revision_id)
+    form = ApproveEditsForm()
+    if request.method == "GET":
+        draft = moderation.amend_draft(proposal)
+        form.body.data = draft.body
+        form.base_revision_id.data = draft.base_revision_id or ""
+        return render_template("approve_edits.html", proposal=proposal, form=form, draft=draft)
+    if not form.validate_on_submit():
+        return render_template("approve_edits.html", proposal=proposal, form=form,
+                               error="The form had expired; try again."), 400
+    if request.form.get("publish") != "1":
+        return render_template("approve_edits.html", proposal=proposal, form=form,
+                               changes=line_diff(proposal.body, form.body.data or ""))
+    published, problem = attempt(lambda session: moderation.approve_with_edits(
+        session, user(), revision_id, body=form.body.data,
+        base_revision_id=form_id(form.base_revision_id.data), renderer=renderer()))
+    if problem is not None:
+        return render_template("approve_edits.html", proposal=proposal, form=form,
+                               changes=line_diff(proposal.body, form.body.data or ""),
+                               error=str(problem)), 400
+    flash(f"Published “{published.title}” with your edits; the author is credited, and you as"
+          " editor.", "success")
+    return redirect(url_for("review.queue"))
+
+
+@blueprint.post("/proposals/<int:revision_id>/notes")
+@login_required
+@rate_limits.expensive
+def note(revision_id):
+    """A note in a proposal's discussion, from its author or a librarian."""
+    session = db.get_session()
+    proposal = moderation.get_proposal(session, current_user, revision_id)
+    back = (url_for("review.item", revision_id=revision_id) if permissions.may_review(current_user)
+            else url_for("proposals.amend", revision_id=revision_id))
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return redirect(back + "#discussion")
+    _, problem = attempt(lambda session: discussion.add_note(
+        session, user(), proposal, form.body.data, renderer=renderer()))
+    if problem is not None:
+        if permissions.may_review(current_user):
+            return _show(proposal, 400, note_form=form, error=str(problem))
+        return amend_page(proposal, 400, note_form=form, error=str(problem))
+    flash("Note added; the other side has been told.", "success")
+    return redirect(back + "#discussion")

@@ -1,0 +1,64 @@
+"""the review workflow in depth: edited-by credit, discussion threads, canned rejection reasons
+
+Revision ID: 0006
+Revises: 0005
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+REASONS = [
+    "It repeats what another page or proposal already says.",
+    "It is outside what this handbook covers.",
+    "Its claims need sources that readers can check.",
+    "It contains personal or confidential information.",
+    "It does not follow the style guide.",
+    "It is advertising or spam.",
+]
+
+
+def upgrade():
+    with op.batch_alter_table("revisions") as batch:
+        batch.add_column(sa.Column("edited_by_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("thread_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key(op.f("fk_revisions_edited_by_id_users"), "users",
+                                 ["edited_by_id"], ["id"])
+        batch.create_index(op.f("ix_revisions_thread_id"), ["thread_id"])
+    op.create_table(
+        "proposal_notes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("thread_id", sa.Integer(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("html", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["author_id"], ["users.id"],
+                                name=op.f("fk_proposal_notes_author_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_proposal_notes")),
+    )
+    op.create_index(op.f("ix_proposal_notes_thread_id"), "proposal_notes", ["thread_id"])
+    reasons = op.create_table(
+        "rejection_reasons",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("text", sa.String(300), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rejection_reasons")),
+    )
+    op.bulk_insert(reasons, [{"text": text, "position": number}
+                             for number, text in enumerate(REASONS, 1)])
+
+
+def downgrade():
+    op.drop_table("rejection_reasons")
+    op.drop_index(op.f("ix_proposal_notes_thread_id"), table_name="proposal_notes")
+    op.drop_table("proposal_notes")
+    with op.batch_alter_table("revisions") as batch:
+        batch.drop_index(op.f("ix_revisions_thread_id"))
+        batch.drop_constraint(op.f("fk_revisions_edited_by_id_users"), type_="foreignkey")
+        batch.drop_column("thread_id")
+        batch.drop_column("edited_by_id")
