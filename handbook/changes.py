@@ -2,7 +2,8 @@
 
 Services say what changed: `page_changed` (a page's public text, title, tags or place),
 `addresses_changed` (wiki-link keys that started or stopped leading to a page),
-`rendering_owed` (a page's kept rendering may be out of date), `layout_changed`
+`rendering_owed` (a page's kept rendering may be out of date), `rebase_owed` (a page's
+published text moved, so its pending proposals are to be rebased onto it), `layout_changed`
 (anything else readers see, such as section order) and `mail_owed` (a mail to send once the
 change is committed). The session collects
 the declarations; just before it commits, they become outbox rows in the same transaction
@@ -28,7 +29,7 @@ from handbook.models import SiteState
 
 log = logging.getLogger(__name__)
 #: the kinds of owed work, in the order a drain does them
-KINDS = ("search", "render", "mail")
+KINDS = ("search", "render", "rebase", "mail")
 _draining = threading.local()
 
 
@@ -37,6 +38,7 @@ class _Owed:
     pages: set = field(default_factory=set)
     keys: set = field(default_factory=set)
     renders: set = field(default_factory=set)
+    rebases: set = field(default_factory=set)
     mails: set = field(default_factory=set)
     #: whether readers see something new (the kept reader pages go stale)
     visible: bool = False
@@ -61,6 +63,11 @@ def addresses_changed(session, keys):
 def rendering_owed(session, page_id):
     """This page's kept rendering may link wrongly: render it again after the commit."""
     _owed(session).renders.add(page_id)
+
+
+def rebase_owed(session, page_id):
+    """The page's published text moved: rebase its pending proposals after the commit."""
+    _owed(session).rebases.add(page_id)
 
 
 def layout_changed(session):
@@ -89,6 +96,7 @@ def _record_owed(session):
         ).all()
         owed.renders.update(linking)
     outbox.add(session, "render", owed.renders)
+    outbox.add(session, "rebase", owed.rebases)
     outbox.add(session, "mail", owed.mails)
     if owed.visible:
         bumped = session.execute(
@@ -136,5 +144,7 @@ def _handler(kind):
     from handbook.mail import delivery
     from handbook.search import indexing
     from handbook.services import links
+    from handbook.services import rebasing
 
-    return {"search": indexing.pay, "render": links.pay_rendering, "mail": delivery.pay}[kind]
+    return {"search": indexing.pay, "render": links.pay_rendering, "rebase": rebasing.pay,
+            "mail": delivery.pay}[kind]

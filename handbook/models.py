@@ -220,6 +220,8 @@ class Revision(Base):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("revisions.id"))
     #: the librarian who edited the author's text before publishing it
     edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: for a proposal rebased onto a newer published text: the proposal it replaced
+    rebased_from_id: Mapped[int | None] = mapped_column(ForeignKey("revisions.id"))
     #: the first proposal of this one's line of amendments: its discussion belongs to all of them
     thread_id: Mapped[int | None] = mapped_column(Integer, index=True)
     #: sanitized HTML and table of contents, kept from save time

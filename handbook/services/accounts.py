@@ -225,7 +225,7 @@ def delete_account(session, user, current_password, typed):
                            " your role first.")
     db.begin_write(session)
     for proposal in session.scalars(select(Revision).where(
-            Revision.author_id == user.id, Revision.status == RevisionStatus.pending)).all():
+            Revision.author_id == user.id, Revision.status.in_(workflow.OPEN))).all():
         workflow.move(session, proposal, "withdraw")
     watching.forget(session, user)
     notifications.forget(session, user)

@@ -29,7 +29,8 @@ def proposal_published(session, proposal, published, librarian):
         session, proposal.author, "proposal_published", key=f"decided:{proposal.id}",
         path=f"/wiki/{proposal.page.slug}/revisions/{published.id}",
         title=published.title, librarian=librarian.public_name,
-        merged=published.id != proposal.id)
+        edited=published.edited_by_id is not None,
+        merged=published.id != proposal.id and published.edited_by_id is None)
 
 
 @notifications.event("proposal_rejected", "My proposal was rejected", default="mail")
@@ -104,3 +105,13 @@ def proposal_note(session, proposal, note, writer):
         session, [reader for reader in readers if reader.id != writer.id], "proposal_note",
         key=f"note:{note.id}", path=path, title=proposal.title, writer=writer.public_name,
         note=note.body)
+
+
+@notifications.event("needs_author", "My proposal conflicts with a newer version of the page",
+                     default="mail")
+def proposal_needs_author(session, proposal, current):
+    """The author hears that the page changed on the lines they changed, and where to
+    resolve it; the proposal waits for them."""
+    notifications.tell(
+        session, proposal.author, "needs_author", key=f"conflict:{proposal.id}:{current.id}",
+        path=f"/me/proposals/{proposal.id}/amend", title=proposal.title)

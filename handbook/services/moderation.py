@@ -3,6 +3,8 @@ reject, withdraw and amend a proposal. Every move is made by `workflow`."""
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from handbook import db
 from handbook import permissions
 from handbook.diffing import has_conflict_marks
@@ -34,6 +36,11 @@ def get_proposal(session, user, revision_id):
     if revision is None or not permissions.may_view_revision(user, revision):
         raise NotFound("No such proposal.")
     return revision
+
+
+def successor(session, proposal):
+    """The proposal that replaced this one when the page moved on (eager rebase), if any."""
+    return session.scalar(select(Revision).where(Revision.rebased_from_id == proposal.id))
 
 
 def _pending(proposal):

@@ -106,7 +106,7 @@ def _claim_slug(session, user, title, section):
         raise InvalidInput(f"A page called “{page.title}” already exists.", "title")
     if page is not None:
         proposers = set(session.scalars(select(Revision.author_id).where(
-            Revision.page_id == page.id, Revision.status == RevisionStatus.pending)))
+            Revision.page_id == page.id, Revision.status.in_(workflow.OPEN))))
         if user.id in proposers:
             raise InvalidInput("You have already proposed a page with this title: continue it"
                                " from My proposals.", "title")
@@ -254,6 +254,7 @@ def publish(session, page, revision, *, expected, reviewer, action="publish"):
     if revision.render_version != links.rendering.RENDER_VERSION or action == "approve":
         changes.rendering_owed(session, page.id)
     events.watched_change(session, page, revision, reviewer)
+    changes.rebase_owed(session, page.id)
 
 
 def revert(session, user, page, revision_id, *, renderer):
@@ -365,7 +366,7 @@ def remove(session, user, page, reason):
     audit.record(session, user, "remove", page=page, revision=session.get(Revision, current),
                  detail=reason)
     for proposal in session.scalars(select(Revision).where(
-            Revision.page_id == page.id, Revision.status == RevisionStatus.pending)).all():
+            Revision.page_id == page.id, Revision.status.in_(workflow.OPEN))).all():
         workflow.move(session, proposal, "withdraw", reason=f"The page was removed: {reason}",
                       reviewer_id=user.id, reviewed_at=utcnow())
         events.proposal_withdrawn(session, proposal, user, f"The page was removed: {reason}")

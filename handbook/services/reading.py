@@ -23,6 +23,7 @@ from handbook.models import Section
 from handbook.models import User
 from handbook.rendering import slugify
 from handbook.services import links
+from handbook.services import workflow
 from handbook.services.errors import NotFound
 
 
@@ -151,10 +152,10 @@ def find_page(session, slug):
 
 
 def own_pending_proposal(session, user, page):
-    """The user's newest pending proposal on `page`, if any."""
+    """The user's newest open proposal on `page` (pending, or waiting for them), if any."""
     return session.scalar(
         select(Revision).where(Revision.page_id == page.id, Revision.author_id == user.id,
-                               Revision.status == RevisionStatus.pending)
+                               Revision.status.in_(workflow.OPEN))
         .order_by(Revision.id.desc()).limit(1)
     )
 
@@ -166,10 +167,10 @@ def published_page_titled(session, title):
 
 
 def proposer_ids(session, page):
-    """Authors of the pending proposals on a page."""
+    """Authors of the open proposals on a page."""
     return set(session.scalars(
         select(Revision.author_id).where(
-            Revision.page_id == page.id, Revision.status == RevisionStatus.pending
+            Revision.page_id == page.id, Revision.status.in_(workflow.OPEN)
         )
     ))
 

@@ -20,6 +20,7 @@ TRANSITIONS = {
     (_pending, "merge"): RevisionStatus.merged,
     (_pending, "request_changes"): _changes,
     (_pending, "conflict"): _needs_author,
+    (_pending, "rebase"): RevisionStatus.superseded,
     **{(state, action): target for state in (_pending, _changes, _needs_author)
        for action, target in (("reject", RevisionStatus.rejected),
                               ("withdraw", RevisionStatus.withdrawn),

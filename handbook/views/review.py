@@ -18,6 +18,7 @@ from handbook.forms import ApproveEditsForm
 from handbook.forms import NoteForm
 from handbook.forms import RejectProposalForm
 from handbook.forms import RequestChangesForm
+from handbook.models import RevisionStatus
 from handbook.search.query import MAX_QUERY_CHARS
 from handbook.search.query import clean
 from handbook import rate_limits
@@ -45,6 +46,18 @@ def queue():
                            query=text)
 
 
+def _undecided(proposal, problem):
+    """After a refused decision: to the proposal's rebased successor if the page moved on,
+    else back to the queue, saying why."""
+    later = moderation.successor(db.get_session(), proposal)
+    if later is not None and later.status is RevisionStatus.pending:
+        flash(f"The page changed, so this proposal was rebased onto the current text as"
+              f" #{later.id}: check it there before deciding.", "info")
+        return redirect(url_for("review.item", revision_id=later.id))
+    flash(str(problem), "info")
+    return redirect(url_for("review.queue"))
+
+
 def reject_form(session, form=None):
     """The rejection form, offering the handbook's canned reasons."""
     form = form or RejectProposalForm()
@@ -69,6 +82,7 @@ def _show(proposal, status=200, **extra):
         changes_form=extra.pop("changes_form", None) or RequestChangesForm(),
         note_form=extra.pop("note_form", None) or NoteForm(),
         notes=discussion.notes(session, proposal), action_form=ActionForm(),
+        successor=moderation.successor(session, proposal),
         **extra,
     ), status
 
@@ -93,8 +107,7 @@ def approve(revision_id):
     if isinstance(problem, InvalidInput):
         return _show(proposal, 400, error=str(problem))
     if problem is not None:
-        flash(str(problem), "info")
-        return redirect(url_for("review.queue"))
+        return _undecided(proposal, problem)
     flash(f"Approved and published “{published.title}”.", "success")
     return redirect(url_for("review.queue"))
 
@@ -112,8 +125,7 @@ def reject(revision_id):
     if isinstance(problem, InvalidInput):
         return _show(proposal, 400, reject_form=form, error=str(problem))
     if problem is not None:
-        flash(str(problem), "info")
-        return redirect(url_for("review.queue"))
+        return _undecided(proposal, problem)
     flash("Rejected; the author will see your reason.", "info")
     return redirect(url_for("review.queue"))
 
@@ -132,8 +144,7 @@ def request_changes(revision_id):
     if isinstance(problem, InvalidInput):
         return _show(proposal, 400, changes_form=form, error=str(problem))
     if problem is not None:
-        flash(str(problem), "info")
-        return redirect(url_for("review.queue"))
+        return _undecided(proposal, problem)
     flash(f"Sent back to {proposal.author.public_name} with your note; it returns to the queue"
           " when they amend it.", "success")
     return redirect(url_for("review.queue"))

@@ -1,4 +1,5 @@
-"""the review workflow in depth: edited-by credit, discussion threads, canned rejection reasons
+"""the review workflow in depth: edited-by credit, rebased proposals, discussion threads,
+canned rejection reasons
 
 Revision ID: 0006
 Revises: 0005
@@ -26,8 +27,11 @@ def upgrade():
     with op.batch_alter_table("revisions") as batch:
         batch.add_column(sa.Column("edited_by_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("thread_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("rebased_from_id", sa.Integer(), nullable=True))
         batch.create_foreign_key(op.f("fk_revisions_edited_by_id_users"), "users",
                                  ["edited_by_id"], ["id"])
+        batch.create_foreign_key(op.f("fk_revisions_rebased_from_id_revisions"), "revisions",
+                                 ["rebased_from_id"], ["id"])
         batch.create_index(op.f("ix_revisions_thread_id"), ["thread_id"])
     op.create_table(
         "proposal_notes",
@@ -60,5 +64,7 @@ def downgrade():
     with op.batch_alter_table("revisions") as batch:
         batch.drop_index(op.f("ix_revisions_thread_id"))
         batch.drop_constraint(op.f("fk_revisions_edited_by_id_users"), type_="foreignkey")
+        batch.drop_constraint(op.f("fk_revisions_rebased_from_id_revisions"), type_="foreignkey")
+        batch.drop_column("rebased_from_id")
         batch.drop_column("thread_id")
         batch.drop_column("edited_by_id")
