@@ -134,6 +134,7 @@ def test_the_background_sender_delivers_without_holding_up_the_request(database_
         [(recipients, _message)] = smtp_server.wait_for(1)
         assert recipients == ["quick@example.org"]
     finally:
+        app.extensions["handbook_mailer"].stop()
         app.extensions["handbook_engine"].dispose()
 
 

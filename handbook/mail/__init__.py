@@ -5,6 +5,7 @@ pluggable backends), which lets the embedded default write each message to a fil
 backend of ours (`files.EmailBackend`) while SMTP uses the library's own.
 """
 
+import atexit
 import logging
 import os
 import threading
@@ -30,6 +31,7 @@ class Mailer:
         self.app = app
         self.background = app.config["MAIL_IN_BACKGROUND"]
         self._wake = threading.Event()
+        self._stopping = threading.Event()
         self._thread = None
         self._pid = None
         self._start = threading.Lock()
@@ -45,12 +47,23 @@ class Mailer:
                 self._thread = threading.Thread(target=self._run, args=(runtime,), daemon=True,
                                                 name="handbook-mail")
                 self._thread.start()
+                atexit.register(self.stop)
         self._wake.set()
 
+    def stop(self):
+        """End this process's sender once it has finished what it is sending (also when the
+        process exits, so a mail is not cut off half-sent)."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
     def _run(self, runtime):
-        while True:
+        while not self._stopping.is_set():
             self._wake.wait(RETRY_POLL_SECONDS)
             self._wake.clear()
+            if self._stopping.is_set():
+                return
             try:
                 delivery.pay(runtime)
             except Exception:
