@@ -9,6 +9,7 @@ from sqlalchemy import select
 from handbook import changes
 from handbook import db
 from handbook.models import Page
+from handbook.models import Protection
 from handbook.models import Section
 from handbook.render_budget import RenderRefused
 from handbook.rendering import slugify
@@ -99,7 +100,8 @@ def _import_section(session, renderer, section_dir, slug, default_order, live):
         session.add(section)
     values = {"title": titles.normalise(str(meta["title"])),
               "position": int(meta.get("order", default_order)),
-              "summary": str(meta.get("summary", ""))}
+              "summary": str(meta.get("summary", "")),
+              "protection": _protection(section_dir / SECTION_FILE, meta) or Protection.open}
     if section.introduction != body.strip() or not section.introduction_html:
         values["introduction"] = body.strip()
         try:
@@ -117,6 +119,17 @@ def _import_section(session, renderer, section_dir, slug, default_order, live):
     return section
 
 
+def _protection(path, meta):
+    """The `protection:` of a file's front matter (open, librarians, two_approvals), or None."""
+    if "protection" not in meta:
+        return None
+    try:
+        return Protection(str(meta["protection"]))
+    except ValueError:
+        raise ContentError(f"{path}: protection must be one of "
+                           f"{', '.join(level.value for level in Protection)}") from None
+
+
 def _import_page(session, renderer, system, section, path, parsed, live):
     """Create or update one page from its file; 1 when a revision was published."""
     meta, title, body = parsed
@@ -126,7 +139,8 @@ def _import_page(session, renderer, system, section, path, parsed, live):
         session.add(page)
     values = {"section": section, "position": int(meta.get("order", 0)),
               "tags": [str(tag) for tag in meta.get("tags") or []],
-              "summary": str(meta.get("summary", ""))}
+              "summary": str(meta.get("summary", "")),
+              "protection": _protection(path, meta)}
     if any(getattr(page, name) != value for name, value in values.items()):
         for name, value in values.items():
             setattr(page, name, value)
@@ -158,14 +172,17 @@ def export_dir(session, folder):
         section_dir = folder / f"{number:02d}-{section.slug}"
         section_dir.mkdir(exist_ok=True)
         _write(section_dir / SECTION_FILE,
-               {"title": section.title, "order": number, "summary": section.summary},
+               {"title": section.title, "order": number, "summary": section.summary,
+                **({"protection": section.protection.value}
+                   if section.protection is not Protection.open else {})},
                section.introduction)
         published = [page for page in section.pages if page.is_published]
         for order, page in enumerate(published, start=1):
             revision = page.current_revision
             _write(section_dir / f"{page.slug}.md",
                    {"title": revision.title, "order": order, "tags": list(page.tags or []),
-                    "summary": page.summary},
+                    "summary": page.summary,
+                    **({"protection": page.protection.value} if page.protection else {})},
                    revision.body)
             count += 1
     return count

@@ -143,6 +143,15 @@ class User(Base):
         self.session_token = new_session_token()
 
 
+class Protection(enum.Enum):
+    """Who may change a page: anyone proposing (librarians publish), librarians only, or
+    anyone proposing with two different librarians approving."""
+
+    open = "open"
+    librarians = "librarians"
+    two_approvals = "two_approvals"
+
+
 class Section(Base):
     __tablename__ = "sections"
 
@@ -155,6 +164,9 @@ class Section(Base):
     #: markdown source of the introduction and its sanitized HTML
     introduction: Mapped[str] = mapped_column(Text, default="")
     introduction_html: Mapped[str] = mapped_column(Text, default="")
+    #: the protection of its pages, unless a page sets its own
+    protection: Mapped[Protection] = mapped_column(
+        Enum(Protection, native_enum=False, length=20), default=Protection.open)
 
     pages: Mapped[list["Page"]] = relationship(
         back_populates="section", order_by="Page.position, Page.id"
@@ -180,6 +192,9 @@ class Page(Base):
         ForeignKey("revisions.id", use_alter=True), nullable=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: its own protection; NULL: the section's
+    protection: Mapped[Protection | None] = mapped_column(
+        Enum(Protection, native_enum=False, length=20))
 
     section: Mapped[Section] = relationship(back_populates="pages")
     current_revision: Mapped["Revision | None"] = relationship(
@@ -189,6 +204,10 @@ class Page(Base):
     @property
     def is_published(self):
         return self.current_revision_id is not None
+
+    @property
+    def effective_protection(self):
+        return self.protection or self.section.protection
 
 
 class Revision(Base):
@@ -253,6 +272,18 @@ class ProposalNote(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     author: Mapped[User] = relationship()
+
+
+class Approval(Base):
+    """A librarian's approval of a proposal on a page that needs two of them."""
+
+    __tablename__ = "approvals"
+
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id"), primary_key=True)
+    librarian_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    librarian: Mapped[User] = relationship()
 
 
 class RejectionReason(Base):

@@ -1,5 +1,6 @@
 """Every "may this user do that?" decision, asked by views, templates and services alike."""
 
+from handbook.models import Protection
 from handbook.models import Role
 from handbook.models import RevisionStatus
 
@@ -56,8 +57,18 @@ def needs_confirmation(user):
     return is_member(user) and not user.is_confirmed
 
 
-def publishes_directly(user):
-    """Librarians' own edits skip the queue."""
+def may_propose(user, protection):
+    """Edit a page, or add one to a section, of this protection level."""
+    return may_edit(user) and (protection is not Protection.librarians or is_librarian(user))
+
+
+def publishes_directly(user, protection=None):
+    """Librarians' own edits skip the queue, except where two approvals are needed (their
+    edit then counts as the first)."""
+    return is_librarian(user) and protection is not Protection.two_approvals
+
+
+def may_protect(user):
     return is_librarian(user)
 
 

@@ -57,6 +57,8 @@ ROUTES = {
     "editing.move": ("POST", "/wiki/network-weaving/move", LOGIN, 403, 302, 302, LOGIN, 403),
     "admin.set_role": ("POST", "/admin/users/target/role", LOGIN, 403, 403, 302, LOGIN, 403),
     "admin.block": ("POST", "/admin/users/target/block", LOGIN, 403, 403, 302, LOGIN, 403),
+    "editing.protect": ("POST", "/wiki/network-weaving/protection", LOGIN, 403, 302, 302, LOGIN, 403),
+    "structure.protect": ("POST", "/manage/sections/practical-methods/protection", LOGIN, 403, 302, 302, LOGIN, 403),
     "review.note": ("POST", "/proposals/{proposal}/notes", LOGIN, 302, 302, 302, LOGIN, 404),
     "review.request_changes": ("POST", "/review/{proposal}/request-changes", LOGIN, 403, 400, 400, LOGIN, 403),
     "admin.reason": ("POST", "/admin/reasons/{reason}", LOGIN, 403, 403, 400, LOGIN, 403),

@@ -9,6 +9,7 @@ from handbook import db
 from handbook import permissions
 from handbook.diffing import has_conflict_marks
 from handbook.diffing import three_way_merge
+from handbook.models import Protection
 from handbook.models import Revision
 from handbook.models import RevisionStatus
 from handbook.models import utcnow
@@ -18,6 +19,7 @@ from handbook.services import events
 from handbook.services import links
 from handbook.services import discussion
 from handbook.services import pages
+from handbook.services import protection
 from handbook.services import reasons
 from handbook.services import workflow
 from handbook.services.errors import EditConflict
@@ -49,11 +51,19 @@ def _pending(proposal):
 
 
 def approve(session, librarian, revision_id, *, renderer):
-    """Publish a pending proposal; a stale one is merged onto the current text first."""
+    """Publish a pending proposal; a stale one is merged onto the current text first. On a
+    two-approvals page the first librarian's approval is recorded (None is returned) and the
+    second, by another librarian, publishes."""
     permissions.require(permissions.may_review(librarian))
     proposal = get_proposal(session, librarian, revision_id)
     page = proposal.page
     _pending(proposal)
+    if page.effective_protection is Protection.two_approvals and not _second_approval(
+            session, librarian, proposal):
+        protection.record_approval(session, librarian, proposal)
+        audit.record(session, librarian, "first approval", page=page, revision=proposal,
+                     target_user=proposal.author, detail=f"proposal {proposal.id}")
+        return None
     if proposal.base_revision_id == page.current_revision_id:
         db.begin_write(session)
         pages.publish(session, page, proposal, expected=page.current_revision_id,
@@ -65,6 +75,17 @@ def approve(session, librarian, revision_id, *, renderer):
                  target_user=proposal.author, detail=f"proposal {proposal.id}")
     events.proposal_published(session, proposal, published, librarian)
     return published
+
+
+def _second_approval(session, librarian, proposal):
+    """Whether another librarian has approved already (this one would be the second)."""
+    db.begin_write(session)
+    pages.lock_page(session, proposal.page)
+    given = {approval.librarian_id for approval in protection.approvals(session, proposal)}
+    if librarian.id in given:
+        raise InvalidInput("You have approved this already: a second librarian's approval"
+                           " publishes it.")
+    return bool(given)
 
 
 def _merge_onto_current(session, librarian, proposal, renderer):
@@ -108,6 +129,11 @@ def approve_with_edits(session, librarian, revision_id, *, body, base_revision_i
         raise NoChange("The text is as the author sent it: use Approve and publish.")
     if page.current_revision is not None and body == page.current_revision.body:
         raise NoChange("The edited text is the published text: nothing would change.")
+    if page.effective_protection is Protection.two_approvals and not {
+            approval.librarian_id for approval in protection.approvals(session, proposal)} - {
+            librarian.id}:
+        raise InvalidInput("This page needs two approvals: approve the proposal first, and a"
+                           " second librarian may then publish it, with edits if needed.")
     rendered = pages.render(session, renderer, body)
     db.begin_write(session)
     pages.lock_page(session, page)

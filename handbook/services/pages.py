@@ -29,6 +29,7 @@ from handbook.rendering import slugify
 from handbook.services import audit
 from handbook.services import events
 from handbook.services import links
+from handbook.services import protection
 from handbook.services import titles
 from handbook.services import watching
 from handbook.services import workflow
@@ -44,6 +45,8 @@ from handbook.services.validation import clean_summary
 DUPLICATE_WINDOW = timedelta(minutes=10)
 BAD_BASE = "The edit names a starting version that is not a published version of this page."
 TAKEN = "That title is not available; choose another."
+PROTECTED = ("Only librarians change this page. To suggest a change, write to a librarian"
+             " (see the page “The librarian role”).")
 
 
 @dataclass
@@ -86,6 +89,7 @@ def create_page(session, user, *, section_id, title, body, summary="", renderer)
     body = clean_body(body)
     summary = clean_summary(summary) or "New page"
     section = get_section(session, section_id)
+    permissions.require(permissions.may_propose(user, section.protection), PROTECTED)
     rendered = render(session, renderer, body)
     db.begin_write(session)
     page = _claim_slug(session, user, title, section)
@@ -138,7 +142,7 @@ def page_at_key(session, key):
 
 def save_edit(session, user, page, *, body, summary="", base_revision_id, renderer):
     """Edit a page from `base_revision_id`; merge with changes since, or raise EditConflict."""
-    permissions.require(permissions.may_edit(user))
+    permissions.require(permissions.may_propose(user, page.effective_protection), PROTECTED)
     body = clean_body(body)
     summary = clean_summary(summary)
     base = published_base(session, page, base_revision_id)
@@ -154,7 +158,7 @@ def save_edit(session, user, page, *, body, summary="", base_revision_id, render
     rendered = render(session, renderer, body)
     db.begin_write(session)
     lock_page(session, page)
-    if not permissions.publishes_directly(user):
+    if not permissions.publishes_directly(user, page.effective_protection):
         duplicate = _same_proposal(session, user, page, body)
         if duplicate is not None:
             return SaveOutcome(duplicate, False, merged, duplicate=True)
@@ -207,11 +211,13 @@ def add_revision(session, page, user, title, body, summary, *, base, rendered):
 def _finish(session, user, page, revision, *, expected, merged):
     """Publish a librarian's revision at once; a contributor's waits in the queue (and its
     author watches the page, by their settings)."""
-    if permissions.publishes_directly(user):
+    if permissions.publishes_directly(user, page.effective_protection):
         publish(session, page, revision, expected=expected, reviewer=user)
         audit.record(session, user, "publish", page=page, revision=revision, detail=revision.summary)
     else:
         proposal_sent(session, user, page, revision)
+        if permissions.is_librarian(user):  # a two-approvals page: theirs is the first
+            protection.record_approval(session, user, revision)
     return SaveOutcome(revision, revision.status is RevisionStatus.published, merged)
 
 

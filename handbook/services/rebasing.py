@@ -22,6 +22,7 @@ from handbook.models import RevisionStatus
 from handbook.render_budget import RenderRefused
 from handbook.services import events
 from handbook.services import links
+from handbook.services import protection
 from handbook.services import workflow
 from handbook.services.errors import InvalidTransition
 
@@ -107,4 +108,5 @@ def _replace(session, proposal, current, text, rendered):
     links.store_rendering(rebased, rendered)
     session.add(rebased)
     session.flush()
+    protection.carry_approvals(session, proposal, rebased)
     return rebased

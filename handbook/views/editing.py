@@ -6,6 +6,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_login import current_user
 
 from handbook import db
 from handbook import permissions
@@ -18,6 +19,7 @@ from handbook.forms import RenameForm
 from handbook.render_budget import RenderRefused
 from handbook.services import links
 from handbook.services import pages
+from handbook.services import protection
 from handbook.services import reading
 from handbook.services import sections
 from handbook.services.errors import EditConflict
@@ -71,6 +73,8 @@ def announce(outcome):
 def edit(slug):
     session = db.get_session()
     page = _page(session, slug)
+    if not permissions.may_propose(current_user, page.effective_protection):
+        return render_template("protected.html", page=page), 403
     form = EditForm()
     if request.method == "GET":
         waiting = None if request.args.get("fresh") else reading.own_pending_proposal(
@@ -110,7 +114,8 @@ def edit(slug):
 def new():
     session = db.get_session()
     form = NewPageForm()
-    form.section_id.choices = [(s.id, s.title) for s in reading.sections(session)]
+    form.section_id.choices = [(s.id, s.title) for s in reading.sections(session)
+                               if permissions.may_propose(current_user, s.protection)]
     if request.method == "GET":
         title = request.args.get("title", "")[:200]
         existing = reading.published_page_titled(session, title) if title else None
@@ -175,18 +180,33 @@ def rename(slug):
     form.section_id.choices = [(s.id, s.title) for s in reading.sections(session)]
     if request.method == "GET":
         form.title.data, form.section_id.data = page.title, page.section_id
-        return render_template("rename.html", page=page, form=form)
+        return render_template("rename.html", page=page, form=form, levels=protection.LABELS,
+                               action_form=ActionForm())
     if not form.validate_on_submit():
-        return render_template("rename.html", page=page, form=form), 400
+        return render_template("rename.html", page=page, form=form, levels=protection.LABELS,
+                               action_form=ActionForm()), 400
     _, problem = attempt(lambda session: pages.rename(
         session, user(), page, title=form.title.data, section_id=form.section_id.data))
     if isinstance(problem, NoChange):
         flash(str(problem), "info")
         return to_page(slug)
     if problem is not None:
-        return render_template("rename.html", page=page, form=form, error=str(problem)), 400
+        return render_template("rename.html", page=page, form=form, error=str(problem),
+                               levels=protection.LABELS, action_form=ActionForm()), 400
     flash(f"Renamed. The old address /wiki/{slug} now redirects here.", "success")
     return to_page(page.slug)
+
+
+@blueprint.post("/wiki/<slug>/protection")
+@allowed(permissions.may_protect)
+def protect(slug):
+    """Set the page's own protection level, or let it follow its section's."""
+    page = _page(db.get_session(), slug)
+    if ActionForm().validate_on_submit():
+        _, problem = attempt(lambda session: protection.set_page_protection(
+            session, user(), page, request.form.get("protection", "")))
+        flash(str(problem) if problem else "Protection saved.", "info" if problem else "success")
+    return redirect(url_for("editing.rename", slug=page.slug))
 
 
 @blueprint.route("/wiki/<slug>/remove", methods=["GET", "POST"])

@@ -24,6 +24,7 @@ from handbook.search.query import clean
 from handbook import rate_limits
 from handbook.services import discussion
 from handbook.services import moderation
+from handbook.services import protection
 from handbook.services import reading
 from handbook.services import reasons
 from handbook.services.errors import EditConflict
@@ -83,6 +84,7 @@ def _show(proposal, status=200, **extra):
         note_form=extra.pop("note_form", None) or NoteForm(),
         notes=discussion.notes(session, proposal), action_form=ActionForm(),
         successor=moderation.successor(session, proposal),
+        approvals=protection.approvals(session, proposal),
         **extra,
     ), status
 
@@ -108,6 +110,10 @@ def approve(revision_id):
         return _show(proposal, 400, error=str(problem))
     if problem is not None:
         return _undecided(proposal, problem)
+    if published is None:
+        flash("Your approval is recorded. This page needs two: another librarian's approval"
+              " will publish it.", "success")
+        return redirect(url_for("review.queue"))
     flash(f"Approved and published “{published.title}”.", "success")
     return redirect(url_for("review.queue"))
 

@@ -12,6 +12,7 @@ from handbook import permissions
 from handbook.forms import ActionForm
 from handbook.forms import SectionForm
 from handbook.services import reading
+from handbook.services import protection
 from handbook.services import sections
 from handbook.views.common import allowed
 from handbook.views.common import attempt
@@ -52,7 +53,8 @@ def edit(slug):
     form = SectionForm(obj=section if request.method == "GET" else None)
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
-        return render_template("section_form.html", form=form, section=section), status
+        return render_template("section_form.html", form=form, section=section,
+                               levels=protection.LABELS, action_form=ActionForm()), status
     _, problem = attempt(lambda session: sections.update_section(
         session, user(), section, title=form.title.data, summary=form.summary.data,
         introduction=form.introduction.data, renderer=renderer()))
@@ -60,6 +62,18 @@ def edit(slug):
         return render_template("section_form.html", form=form, section=section, error=str(problem)), 400
     flash("Section saved.", "success")
     return redirect(url_for("reading.section", slug=section.slug))
+
+
+@blueprint.post("/<slug>/protection")
+@allowed(permissions.may_protect)
+def protect(slug):
+    """Set the protection level the section's pages take unless they set their own."""
+    section = sections.get_by_slug(db.get_session(), slug)
+    if ActionForm().validate_on_submit():
+        _, problem = attempt(lambda session: protection.set_section_protection(
+            session, user(), section, request.form.get("protection", "")))
+        flash(str(problem) if problem else "Protection saved.", "info" if problem else "success")
+    return redirect(url_for("structure.edit", slug=section.slug))
 
 
 @blueprint.post("/<slug>/move")

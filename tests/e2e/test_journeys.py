@@ -245,7 +245,7 @@ def test_librarian_rejects_with_a_reason(session, make_page, contributor, librar
     reviewer = log_in(visitor(), librarian.name)
     reviewer.goto("/review")
     reviewer.locator("table.queue").get_by_role("link", name="Network weaving").click()
-    reviewer.get_by_label("Reason (shown to the author)").fill("Adverts do not belong in the handbook.")
+    reviewer.get_by_label("In your own words (shown to the author)").fill("Adverts do not belong in the handbook.")
     reviewer.get_by_role("button", name="Reject").click()
     expect(flash(reviewer)).to_contain_text("Rejected; the author will see your reason.")
     expect(reviewer.get_by_text("Nothing is waiting for review.")).to_be_visible()

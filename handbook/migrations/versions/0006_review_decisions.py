@@ -1,5 +1,5 @@
 """the review workflow in depth: edited-by credit, rebased proposals, discussion threads,
-canned rejection reasons
+canned rejection reasons, protection levels and first approvals
 
 Revision ID: 0006
 Revises: 0005
@@ -33,6 +33,22 @@ def upgrade():
         batch.create_foreign_key(op.f("fk_revisions_rebased_from_id_revisions"), "revisions",
                                  ["rebased_from_id"], ["id"])
         batch.create_index(op.f("ix_revisions_thread_id"), ["thread_id"])
+    with op.batch_alter_table("sections") as batch:
+        batch.add_column(sa.Column("protection", sa.String(20), nullable=False,
+                                   server_default="open"))
+    with op.batch_alter_table("pages") as batch:
+        batch.add_column(sa.Column("protection", sa.String(20), nullable=True))
+    op.create_table(
+        "approvals",
+        sa.Column("revision_id", sa.Integer(), nullable=False),
+        sa.Column("librarian_id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["revision_id"], ["revisions.id"],
+                                name=op.f("fk_approvals_revision_id_revisions")),
+        sa.ForeignKeyConstraint(["librarian_id"], ["users.id"],
+                                name=op.f("fk_approvals_librarian_id_users")),
+        sa.PrimaryKeyConstraint("revision_id", "librarian_id", name=op.f("pk_approvals")),
+    )
     op.create_table(
         "proposal_notes",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -58,6 +74,11 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table("approvals")
+    with op.batch_alter_table("pages") as batch:
+        batch.drop_column("protection")
+    with op.batch_alter_table("sections") as batch:
+        batch.drop_column("protection")
     op.drop_table("rejection_reasons")
     op.drop_index(op.f("ix_proposal_notes_thread_id"), table_name="proposal_notes")
     op.drop_table("proposal_notes")
