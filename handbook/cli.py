@@ -143,6 +143,22 @@ def users_set_role(name, role):
     click.echo(f"{name} is now {role}.")
 
 
+@users.command("set-sections",
+               help="Give a librarian the sections they review (by slug), or --all of them.")
+@click.argument("name")
+@click.argument("slugs", nargs=-1)
+@click.option("--all", "every", is_flag=True, help="Every section, now and to come.")
+def users_set_sections(name, slugs, every):
+    app = create_app_for_command()
+    try:
+        with app_session(app) as session:
+            accounts.set_review_sections(session, None, accounts.get_by_name(session, name),
+                                         every=every, slugs=list(slugs), note=" (command line)")
+    except ServiceError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{name} reviews {'every section' if every else ', '.join(slugs)}.")
+
+
 @users.command("set-password",
                help="Set a new password for an account (prompted for, or read from stdin); its sessions end.")
 @click.argument("name")

@@ -58,6 +58,8 @@ DEFAULTS = {
     "BASE_URL": "http://127.0.0.1:5000/",
     #: send mail from a background thread of each process (commands send at once)
     "MAIL_IN_BACKGROUND": True,
+    #: how long "I'm reviewing this" marks a proposal for other librarians
+    "REVIEW_CLAIM_MINUTES": 30,
     #: forms that send mail (register, forgot password, resend, change address), per address
     "MAIL_FORM_LIMITS": "10 per hour",
     #: mails of one kind asked for one account (reset links, confirmations), from anywhere

@@ -112,6 +112,10 @@ class User(Base):
     feed_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     #: set when the owner deleted the account: its personal data is gone, its edits stay
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: a librarian who reviews every section (otherwise only those in `review_sections`)
+    all_sections: Mapped[bool] = mapped_column(Boolean, default=True)
+    review_sections: Mapped[list["Section"]] = relationship(
+        secondary="librarian_sections", order_by="Section.position")
 
     # The interface flask-login expects of a user object.
     is_authenticated = True
@@ -171,6 +175,15 @@ class Section(Base):
     pages: Mapped[list["Page"]] = relationship(
         back_populates="section", order_by="Page.position, Page.id"
     )
+
+
+class LibrarianSection(Base):
+    """A section a librarian reviews (for librarians not given all sections)."""
+
+    __tablename__ = "librarian_sections"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id"), primary_key=True)
 
 
 class Page(Base):
@@ -239,6 +252,10 @@ class Revision(Base):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("revisions.id"))
     #: the librarian who edited the author's text before publishing it
     edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: a librarian reviewing this proposal, and since when (a claim lapses after a while)
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: for a proposal rebased onto a newer published text: the proposal it replaced
     rebased_from_id: Mapped[int | None] = mapped_column(ForeignKey("revisions.id"))
     #: the first proposal of this one's line of amendments: its discussion belongs to all of them
@@ -253,6 +270,7 @@ class Revision(Base):
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
     edited_by: Mapped[User | None] = relationship(foreign_keys=[edited_by_id])
+    claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
     base_revision: Mapped["Revision | None"] = relationship(
         foreign_keys=[base_revision_id], remote_side=[id]
     )

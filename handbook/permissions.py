@@ -76,6 +76,16 @@ def may_review(user):
     return is_librarian(user)
 
 
+def reviews_every_section(user):
+    return is_admin(user) or (is_librarian(user) and user.all_sections)
+
+
+def may_review_section(user, section_id):
+    """Decide proposals in this section: librarians given it, or given every section."""
+    return reviews_every_section(user) or (
+        is_librarian(user) and section_id in {section.id for section in user.review_sections})
+
+
 def may_see_pending(user):
     """The "N changes awaiting review" notice is for contributors and librarians."""
     return is_member(user)
@@ -105,13 +115,20 @@ def may_revert(user):
 
 
 def may_decide(user, revision):
-    """Approve, approve with edits, request changes: librarians, while the proposal is pending."""
-    return may_review(user) and revision.status is RevisionStatus.pending
+    """Approve, approve with edits, request changes, claim: librarians of the proposal's
+    section, while it is pending."""
+    return (revision.status is RevisionStatus.pending
+            and may_review_section(user, revision.page.section_id))
 
 
 def may_reject(user, revision):
-    """Reject: librarians, while the proposal is open (also while it waits for its author)."""
-    return may_review(user) and revision.status in _OPEN
+    """Reject: librarians of the proposal's section, while it is open (also while it waits
+    for its author)."""
+    return revision.status in _OPEN and may_review_section(user, revision.page.section_id)
+
+
+def may_assign_sections(user):
+    return is_admin(user)
 
 
 def may_restore(user, page, revision):

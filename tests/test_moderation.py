@@ -148,7 +148,7 @@ def test_review_queue_is_oldest_first_with_sizes(session, make_page, contributor
     page = make_page(body=BASE)
     first = propose(session, contributor, page, BASE + "a\nb\n")
     second = propose(session, make_user(Role.contributor), page, "One\n")
-    items = reading.review_queue(session)
+    items = reading.review_queue(session).items
     assert [item.revision.id for item in items] == [first.id, second.id]
     assert (items[0].added, items[0].removed) == (2, 0)
     assert (items[1].added, items[1].removed) == (0, 3)

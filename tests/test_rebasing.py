@@ -42,7 +42,7 @@ def test_a_publish_rebases_clean_proposals_and_sends_conflicting_ones_to_their_a
     session.commit()  # the rebase runs after this commit
     current = page.current_revision_id
     assert fresh(session, clean.id).status is RevisionStatus.superseded
-    [rebased] = [item.revision for item in reading.review_queue(session)]
+    [rebased] = [item.revision for item in reading.review_queue(session).items]
     assert rebased.rebased_from_id == clean.id and rebased.base_revision_id == current
     assert rebased.body == "ONE\nTwo\nThree\nFOUR\n" and rebased.author_id == contributor.id
     assert rebased.created_at == fresh(session, clean.id).created_at  # its place in the queue
@@ -65,7 +65,7 @@ def test_the_author_resolves_a_conflict_and_it_returns_to_the_queue(
     pages.save_edit(session, librarian, page, body=BASE.replace("Two", "Theirs"),
                     base_revision_id=page.current_revision_id, renderer=RENDER)
     session.commit()
-    assert reading.review_queue(session) == []
+    assert reading.review_queue(session).items == []
     login(client, contributor)
     mine = client.get("/me/proposals").get_data(as_text=True)
     assert "needs you: conflict" in mine
@@ -76,7 +76,7 @@ def test_the_author_resolves_a_conflict_and_it_returns_to_the_queue(
     post(client, amend, {"body": "One\nTheirs and mine\nThree\nFour\n",
                          "base_revision_id": str(page.current_revision_id)}, token_from=amend)
     session.rollback()
-    [back] = [item.revision for item in reading.review_queue(session)]
+    [back] = [item.revision for item in reading.review_queue(session).items]
     assert back.body == "One\nTheirs and mine\nThree\nFour\n" and back.thread_id == proposal.id
 
 
@@ -91,7 +91,7 @@ def test_reverts_rebase_too_and_the_old_review_address_leads_to_the_new_proposal
     pages.revert(session, librarian, page, first, renderer=RENDER)
     session.commit()
     session.rollback()
-    [rebased] = [item.revision for item in reading.review_queue(session)]
+    [rebased] = [item.revision for item in reading.review_queue(session).items]
     assert rebased.rebased_from_id == proposal.id and rebased.body == "Zero\n" + BASE
     login(client, librarian)
     old = client.get(f"/review/{proposal.id}").get_data(as_text=True)

@@ -48,7 +48,7 @@ def test_request_changes_then_the_author_amends_and_it_returns_to_the_queue(
                                renderer=RENDER)
     session.commit()
     assert proposal.status is RevisionStatus.changes_requested
-    assert reading.review_queue(session) == []
+    assert reading.review_queue(session).items == []
     assert kinds_told(session, contributor) == ["changes_requested"]
     with pytest.raises(InvalidTransition):
         moderation.approve(session, librarian, proposal.id, renderer=RENDER)
@@ -56,7 +56,7 @@ def test_request_changes_then_the_author_amends_and_it_returns_to_the_queue(
     amended = moderation.amend(session, contributor, proposal.id, body="One\nTwo (Smith 2020)\n",
                                base_revision_id=proposal.base_revision_id, renderer=RENDER).revision
     session.commit()
-    assert [item.revision.id for item in reading.review_queue(session)] == [amended.id]
+    assert [item.revision.id for item in reading.review_queue(session).items] == [amended.id]
     [note] = discussion.notes(session, amended)
     assert "<strong>source</strong>" in note.html
     moderation.approve(session, librarian, amended.id, renderer=RENDER)

@@ -46,6 +46,7 @@ ROUTES = {
     "proposals.amend": ("GET", "/me/proposals/{proposal}/amend", LOGIN, 200, 404, 404, LOGIN, 404),
     "review.queue": ("GET", "/review", LOGIN, 403, 200, 200, LOGIN, 403),
     "review.item": ("GET", "/review/{proposal}", LOGIN, 403, 200, 200, LOGIN, 403),
+    "review.claim": ("POST", "/review/{proposal}/claim", LOGIN, 403, 302, 302, LOGIN, 403),
     "structure.index": ("GET", "/manage/sections", LOGIN, 403, 200, 200, LOGIN, 403),
     "structure.new": ("GET", "/manage/sections/new", LOGIN, 403, 200, 200, LOGIN, 403),
     "structure.edit": ("GET", "/manage/sections/practical-methods/edit", LOGIN, 403, 200, 200, LOGIN, 403),
@@ -85,6 +86,7 @@ ROUTES = {
     "notifications.mark_all_read": ("POST", "/me/notifications/read", LOGIN, 302, 302, 302, LOGIN, 302),
     "notifications.watch_page": ("POST", "/wiki/network-weaving/watch", LOGIN, 302, 302, 302, LOGIN, 302),
     "notifications.watch_section": ("POST", "/sections/practical-methods/watch", LOGIN, 302, 302, 302, LOGIN, 302),
+    "admin.sections": ("POST", "/admin/users/librarian/sections", LOGIN, 403, 403, 302, LOGIN, 403),
     "admin.confirm": ("POST", "/admin/users/target/confirm", LOGIN, 403, 403, 302, LOGIN, 403),
     "accounts.logout": ("POST", "/logout", LOGIN, 302, 302, 302, LOGIN, 302),
 }

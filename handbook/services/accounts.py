@@ -354,6 +354,28 @@ def _change_role(session, actor, target, role, note=""):
     return target
 
 
+def set_review_sections(session, actor, target, *, every, slugs, note=""):
+    """Give a librarian every section, or only these (by slug); audited."""
+    from handbook.models import Section
+
+    if actor is not None:
+        permissions.require(permissions.may_assign_sections(actor))
+    if target.role is Role.contributor:
+        raise InvalidInput(f"{target.name} is a contributor; make them a librarian first.")
+    chosen = session.scalars(select(Section).where(Section.slug.in_(list(slugs)))).all()
+    if len(chosen) != len(set(slugs)):
+        raise InvalidInput("One of those sections does not exist.")
+    if not every and not chosen:
+        raise InvalidInput("Choose at least one section, or every section.")
+    db.begin_write(session)
+    target.all_sections = every
+    target.review_sections = [] if every else sorted(chosen, key=lambda section: section.position)
+    audit.record(session, actor or system_user(session), "sections", target_user=target,
+                 detail=("every section" if every else ", ".join(s.title for s in target.review_sections))
+                 + note)
+    return target
+
+
 def set_blocked(session, admin, target, blocked):
     """Block or unblock an account; blocking ends its sessions at once."""
     permissions.require(permissions.may_manage_users(admin))

@@ -15,6 +15,7 @@ from handbook.models import RevisionStatus
 from handbook.models import utcnow
 from handbook.render_budget import RenderRefused
 from handbook.services import audit
+from handbook.services import claims
 from handbook.services import events
 from handbook.services import links
 from handbook.services import discussion
@@ -50,12 +51,25 @@ def _pending(proposal):
         raise InvalidTransition(f"This proposal is already {proposal.status.value}.")
 
 
-def approve(session, librarian, revision_id, *, renderer):
+OUTSIDE = ("This proposal is in a section you do not review. An admin can give you that section,"
+           " or every section, on the People page.")
+
+
+def _for_decision(session, librarian, revision_id, confirm_claim):
+    """The proposal a librarian is deciding: in their sections, not claimed by another
+    (unless they confirmed), or Forbidden / InvalidInput."""
+    permissions.require(permissions.may_review(librarian))
+    proposal = get_proposal(session, librarian, revision_id)
+    permissions.require(permissions.may_review_section(librarian, proposal.page.section_id), OUTSIDE)
+    claims.check(proposal, librarian, confirm_claim)
+    return proposal
+
+
+def approve(session, librarian, revision_id, *, renderer, confirm_claim=False):
     """Publish a pending proposal; a stale one is merged onto the current text first. On a
     two-approvals page the first librarian's approval is recorded (None is returned) and the
     second, by another librarian, publishes."""
-    permissions.require(permissions.may_review(librarian))
-    proposal = get_proposal(session, librarian, revision_id)
+    proposal = _for_decision(session, librarian, revision_id, confirm_claim)
     page = proposal.page
     _pending(proposal)
     if page.effective_protection is Protection.two_approvals and not _second_approval(
@@ -71,6 +85,7 @@ def approve(session, librarian, revision_id, *, renderer):
         published = proposal
     else:
         published = _merge_onto_current(session, librarian, proposal, renderer)
+    claims.end(session, proposal)
     audit.record(session, librarian, "approve", page=page, revision=published,
                  target_user=proposal.author, detail=f"proposal {proposal.id}")
     events.proposal_published(session, proposal, published, librarian)
@@ -113,11 +128,11 @@ def _merge_onto_current(session, librarian, proposal, renderer):
     return merged
 
 
-def approve_with_edits(session, librarian, revision_id, *, body, base_revision_id, renderer):
+def approve_with_edits(session, librarian, revision_id, *, body, base_revision_id, renderer,
+                       confirm_claim=False):
     """Publish the librarian's edit of a pending proposal's text, made on the published
     version `base_revision_id`: credited to the author, "edited by" the librarian."""
-    permissions.require(permissions.may_review(librarian))
-    proposal = get_proposal(session, librarian, revision_id)
+    proposal = _for_decision(session, librarian, revision_id, confirm_claim)
     _pending(proposal)
     page = proposal.page
     body = clean_body(body)
@@ -146,23 +161,24 @@ def approve_with_edits(session, librarian, revision_id, *, body, base_revision_i
                   reviewer_id=librarian.id, reviewed_at=utcnow())
     pages.publish(session, page, edited, expected=base_revision_id, reviewer=librarian,
                   action="approve")
+    claims.end(session, proposal)
     audit.record(session, librarian, "approve with edits", page=page, revision=edited,
                  target_user=proposal.author, detail=f"proposal {proposal.id}")
     events.proposal_published(session, proposal, edited, librarian)
     return edited
 
 
-def request_changes(session, librarian, revision_id, note, *, renderer):
+def request_changes(session, librarian, revision_id, note, *, renderer, confirm_claim=False):
     """Send a pending proposal back to its author with a note saying what to change; it
     leaves the queue until the author amends it."""
-    permissions.require(permissions.may_review(librarian))
-    proposal = get_proposal(session, librarian, revision_id)
+    proposal = _for_decision(session, librarian, revision_id, confirm_claim)
     _pending(proposal)
     if not (note or "").strip():
         raise InvalidInput("Tell the author what to change.", "note")
     written = discussion.add_note(session, librarian, proposal, note, renderer=renderer, tell=False)
     workflow.move(session, proposal, "request_changes", reviewer_id=librarian.id,
                   reviewed_at=utcnow())
+    claims.end(session, proposal)
     events.changes_requested(session, proposal, written, librarian)
     audit.record(session, librarian, "request changes", page=proposal.page, revision=proposal,
                  target_user=proposal.author, detail=written.body[:500])
@@ -181,16 +197,16 @@ def rejection_reason(session, reason_id, text):
     return " ".join(parts)
 
 
-def reject(session, librarian, revision_id, reason, reason_id=None):
+def reject(session, librarian, revision_id, reason, reason_id=None, confirm_claim=False):
     """Refuse an open proposal; the reason (canned and/or written) is shown to its author."""
-    permissions.require(permissions.may_review(librarian))
     reason = rejection_reason(session, reason_id, reason)
-    proposal = get_proposal(session, librarian, revision_id)
+    proposal = _for_decision(session, librarian, revision_id, confirm_claim)
     db.begin_write(session)
     workflow.move(session, proposal, "reject", reason=reason, reviewer_id=librarian.id,
                   reviewed_at=utcnow())
     audit.record(session, librarian, "reject", page=proposal.page, revision=proposal,
                  target_user=proposal.author, detail=reason)
+    claims.end(session, proposal)
     events.proposal_rejected(session, proposal, librarian)
     return proposal
 

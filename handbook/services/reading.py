@@ -175,10 +175,15 @@ def proposer_ids(session, page):
     ))
 
 
-def pending_total(session):
-    return session.scalar(
-        select(func.count(Revision.id)).where(Revision.status == RevisionStatus.pending)
-    )
+def pending_total(session, librarian=None):
+    """Pending proposals (in the librarian's sections, for one not given them all)."""
+    from handbook import permissions
+
+    query = select(func.count(Revision.id)).where(Revision.status == RevisionStatus.pending)
+    if librarian is not None and not permissions.reviews_every_section(librarian):
+        query = query.join(Page, Page.id == Revision.page_id).where(
+            Page.section_id.in_([section.id for section in librarian.review_sections]))
+    return session.scalar(query)
 
 
 def contents(session):
@@ -270,31 +275,91 @@ class QueueItem:
     added: int
     removed: int
     stale: bool
+    #: the librarian whose claim has not lapsed, or None
+    claimed_by: User | None = None
+
+    @property
+    def kind(self):
+        return "new" if self.revision.base_revision_id is None else "edit"
+
+    @property
+    def state(self):
+        return "rebased" if self.revision.rebased_from_id else "pending"
 
 
-def review_queue(session, text=""):
-    """Pending proposals, oldest first, with the size of each change; `text` narrows them."""
+@dataclass
+class Queue:
+    """The proposals a librarian sees, with how many each filter would show."""
+
+    items: list
+    total: int
+    counts: dict
+
+
+#: what the queue may be filtered by: name -> (value of an item, the values offered)
+QUEUE_FILTERS = ("section", "kind", "state", "claim", "author")
+QUEUE_SORTS = ("oldest", "newest", "smallest")
+
+
+def review_queue(session, text="", *, librarian=None, mine=True, filters=None, sort="oldest"):
+    """Pending proposals (in the librarian's sections unless `mine` is off), with the size of
+    each change, narrowed by `text` and `filters` ({name: value}), sorted; counts per filter
+    value are over the items the other filters leave."""
+    from handbook import permissions
+    from handbook.services import claims
+
     query = (
         select(Revision)
         .options(
             joinedload(Revision.page).joinedload(Page.current_revision),
+            joinedload(Revision.page).joinedload(Page.section),
             joinedload(Revision.author),
             joinedload(Revision.base_revision),
+            joinedload(Revision.claimed_by),
         )
         .where(Revision.status == RevisionStatus.pending)
         .order_by(Revision.created_at, Revision.id)
     )
+    if librarian is not None and mine and not permissions.reviews_every_section(librarian):
+        query = query.join(Page, Page.id == Revision.page_id).where(
+            Page.section_id.in_([section.id for section in librarian.review_sections]))
     for word in text.split()[:10]:
         query = query.where(or_(*(column.icontains(word, autoescape=True) for column in (
             Revision.body, Revision.summary, Revision.title))))
-    pending = session.scalars(query).all()
     items = []
-    for revision in pending:
+    for revision in session.scalars(query).unique():
         base = revision.base_revision.body if revision.base_revision else ""
         added, removed = change_size(base, revision.body)
         stale = revision.base_revision_id != revision.page.current_revision_id
-        items.append(QueueItem(revision, added, removed, stale))
-    return items
+        items.append(QueueItem(revision, added, removed, stale, claims.holder(revision)))
+    filters = {name: value for name, value in (filters or {}).items() if value}
+    values = {name: (lambda item, name=name: _facet(item, name, librarian)) for name in QUEUE_FILTERS}
+    counts = {}
+    for name in QUEUE_FILTERS:
+        others = [item for item in items if all(values[other](item) == value
+                                               for other, value in filters.items() if other != name)]
+        counts[name] = {}
+        for item in others:
+            counts[name][values[name](item)] = counts[name].get(values[name](item), 0) + 1
+    shown = [item for item in items if all(values[name](item) == value
+                                          for name, value in filters.items())]
+    if sort == "newest":
+        shown.reverse()
+    elif sort == "smallest":
+        shown.sort(key=lambda item: (item.added + item.removed, item.revision.id))
+    return Queue(shown, len(items), counts)
+
+
+def _facet(item, name, librarian):
+    if name == "section":
+        return item.revision.page.section.slug
+    if name == "author":
+        return item.revision.author.name
+    if name == "claim":
+        if item.claimed_by is None:
+            return "unclaimed"
+        return "mine" if librarian is not None and item.claimed_by.id == librarian.id else "others"
+    return getattr(item, name)
 
 
 def audit_log(session, number, size=100):

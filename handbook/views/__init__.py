@@ -74,5 +74,5 @@ def _navigation():
     if permissions.may_use_inbox(current_user):
         unread = current_user.unread_notifications
     if permissions.may_review(current_user):
-        pending = pending_total(db.get_session())
+        pending = pending_total(db.get_session(), current_user)
     return {"can": permissions, "pending_reviews": pending, "unread_notifications": unread}

@@ -29,7 +29,8 @@ blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 @allowed(permissions.may_manage_users)
 def users():
     return render_template("admin_users.html", users=reading.users(db.get_session()),
-                           action_form=ActionForm(), role_form=RoleForm())
+                           action_form=ActionForm(), role_form=RoleForm(),
+                           all_sections=reading.sections(db.get_session()))
 
 
 def _target(session, name):
@@ -69,6 +70,22 @@ def block(name):
             flash(str(problem), "error")
         else:
             flash(f"{target.name} is {'blocked' if blocked else 'unblocked'}.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@blueprint.post("/users/<name>/sections")
+@allowed(permissions.may_assign_sections)
+def sections(name):
+    """The sections a librarian reviews: every one, or those ticked."""
+    session = db.get_session()
+    target = _target(session, name)
+    if ActionForm().validate_on_submit():
+        every = request.form.get("every") == "1"
+        _, problem = attempt(lambda session: accounts.set_review_sections(
+            session, user(), target, every=every, slugs=request.form.getlist("section")))
+        flash(str(problem) if problem else f"{target.name} now reviews "
+              + ("every section." if every else "the sections ticked."),
+              "error" if problem else "success")
     return redirect(url_for("admin.users"))
 
 

@@ -2,6 +2,7 @@
 with edits, request changes, or reject with a reason."""
 
 from flask import Blueprint
+from flask import current_app
 from flask import flash
 from flask import redirect
 from flask import request
@@ -22,6 +23,7 @@ from handbook.models import RevisionStatus
 from handbook.search.query import MAX_QUERY_CHARS
 from handbook.search.query import clean
 from handbook import rate_limits
+from handbook.services import claims
 from handbook.services import discussion
 from handbook.services import moderation
 from handbook.services import protection
@@ -42,9 +44,42 @@ blueprint = Blueprint("review", __name__)
 @blueprint.get("/review")
 @allowed(permissions.may_review)
 def queue():
+    """The queue: my sections by default (`scope=all` for every section), filtered and sorted."""
     text = clean(request.args.get("q", ""))[:MAX_QUERY_CHARS]
-    return render_template("review_queue.html", items=reading.review_queue(db.get_session(), text),
-                           query=text)
+    filters = {name: request.args.get(name, "")[:120] for name in reading.QUEUE_FILTERS}
+    sort = request.args.get("sort") if request.args.get("sort") in reading.QUEUE_SORTS else "oldest"
+    mine = request.args.get("scope") != "all"
+    found = reading.review_queue(db.get_session(), text, librarian=user(), mine=mine,
+                                 filters=filters, sort=sort)
+    return render_template("review_queue.html", queue=found, items=found.items, query=text,
+                           filters={name: value for name, value in filters.items() if value},
+                           sort=sort, mine=mine, sorts=reading.QUEUE_SORTS,
+                           everywhere=permissions.reviews_every_section(current_user),
+                           sections={section.slug: section.title
+                                     for section in reading.sections(db.get_session())})
+
+
+@blueprint.post("/review/<int:revision_id>/claim")
+@allowed(permissions.may_review)
+def claim(revision_id):
+    """Claim ("I'm reviewing this"), or release with `release=1`."""
+    session = db.get_session()
+    proposal = moderation.get_proposal(session, current_user, revision_id)
+    if ActionForm().validate_on_submit():
+        minutes = current_app.config["REVIEW_CLAIM_MINUTES"]
+        if request.form.get("release") == "1":
+            _, problem = attempt(lambda session: claims.release(session, user(), proposal))
+            message = "Released: others see it as free to review."
+        else:
+            _, problem = attempt(lambda session: claims.claim(session, user(), proposal, minutes))
+            message = f"You are reviewing this; others see that for {minutes} minutes."
+        flash(str(problem) if problem else message, "info" if problem else "success")
+    return redirect(url_for("review.item", revision_id=revision_id))
+
+
+def _confirmed():
+    """Whether the decider ticked "Decide anyway" over another librarian's claim."""
+    return request.form.get("confirm_claim") == "1"
 
 
 def _undecided(proposal, problem):
@@ -85,6 +120,7 @@ def _show(proposal, status=200, **extra):
         notes=discussion.notes(session, proposal), action_form=ActionForm(),
         successor=moderation.successor(session, proposal),
         approvals=protection.approvals(session, proposal),
+        claimed_by=claims.holder(proposal),
         **extra,
     ), status
 
@@ -103,7 +139,7 @@ def approve(revision_id):
     if not ActionForm().validate_on_submit():
         return redirect(url_for("review.item", revision_id=revision_id))
     published, problem = attempt(lambda session: moderation.approve(
-        session, user(), revision_id, renderer=renderer()))
+        session, user(), revision_id, renderer=renderer(), confirm_claim=_confirmed()))
     if isinstance(problem, EditConflict):
         return _show(proposal, 409, conflict=problem, error=str(problem))
     if isinstance(problem, InvalidInput):
@@ -127,7 +163,8 @@ def reject(revision_id):
     if not form.validate_on_submit():
         return _show(proposal, 400, reject_form=form, error="The form had expired; try again.")
     _, problem = attempt(lambda session: moderation.reject(
-        session, user(), revision_id, form.reason.data, reason_id=form.reason_id.data or None))
+        session, user(), revision_id, form.reason.data, reason_id=form.reason_id.data or None,
+        confirm_claim=_confirmed()))
     if isinstance(problem, InvalidInput):
         return _show(proposal, 400, reject_form=form, error=str(problem))
     if problem is not None:
@@ -146,7 +183,8 @@ def request_changes(revision_id):
     if not form.validate_on_submit():
         return _show(proposal, 400, changes_form=form, error="The form had expired; try again.")
     _, problem = attempt(lambda session: moderation.request_changes(
-        session, user(), revision_id, form.note.data, renderer=renderer()))
+        session, user(), revision_id, form.note.data, renderer=renderer(),
+        confirm_claim=_confirmed()))
     if isinstance(problem, InvalidInput):
         return _show(proposal, 400, changes_form=form, error=str(problem))
     if problem is not None:
@@ -178,7 +216,8 @@ def edit(revision_id):
                                changes=line_diff(proposal.body, form.body.data or ""))
     published, problem = attempt(lambda session: moderation.approve_with_edits(
         session, user(), revision_id, body=form.body.data,
-        base_revision_id=form_id(form.base_revision_id.data), renderer=renderer()))
+        base_revision_id=form_id(form.base_revision_id.data), renderer=renderer(),
+        confirm_claim=_confirmed()))
     if problem is not None:
         return render_template("approve_edits.html", proposal=proposal, form=form,
                                changes=line_diff(proposal.body, form.body.data or ""),

@@ -1,5 +1,5 @@
 """the review workflow in depth: edited-by credit, rebased proposals, discussion threads,
-canned rejection reasons, protection levels and first approvals
+canned rejection reasons, protection levels and first approvals, section librarians, claims
 
 Revision ID: 0006
 Revises: 0005
@@ -28,11 +28,29 @@ def upgrade():
         batch.add_column(sa.Column("edited_by_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("thread_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("rebased_from_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("claimed_by_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True))
+        batch.create_foreign_key(op.f("fk_revisions_claimed_by_id_users"), "users",
+                                 ["claimed_by_id"], ["id"])
         batch.create_foreign_key(op.f("fk_revisions_edited_by_id_users"), "users",
                                  ["edited_by_id"], ["id"])
         batch.create_foreign_key(op.f("fk_revisions_rebased_from_id_revisions"), "revisions",
                                  ["rebased_from_id"], ["id"])
         batch.create_index(op.f("ix_revisions_thread_id"), ["thread_id"])
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("all_sections", sa.Boolean(), nullable=False,
+                                   server_default=sa.true()))
+    op.create_table(
+        "librarian_sections",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("section_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"],
+                                name=op.f("fk_librarian_sections_user_id_users")),
+        sa.ForeignKeyConstraint(["section_id"], ["sections.id"],
+                                name=op.f("fk_librarian_sections_section_id_sections")),
+        sa.PrimaryKeyConstraint("user_id", "section_id", name=op.f("pk_librarian_sections")),
+    )
     with op.batch_alter_table("sections") as batch:
         batch.add_column(sa.Column("protection", sa.String(20), nullable=False,
                                    server_default="open"))
@@ -74,6 +92,9 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table("librarian_sections")
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("all_sections")
     op.drop_table("approvals")
     with op.batch_alter_table("pages") as batch:
         batch.drop_column("protection")
@@ -86,6 +107,10 @@ def downgrade():
         batch.drop_index(op.f("ix_revisions_thread_id"))
         batch.drop_constraint(op.f("fk_revisions_edited_by_id_users"), type_="foreignkey")
         batch.drop_constraint(op.f("fk_revisions_rebased_from_id_revisions"), type_="foreignkey")
+        batch.drop_constraint(op.f("fk_revisions_claimed_by_id_users"), type_="foreignkey")
+        batch.drop_column("claimed_until")
+        batch.drop_column("claimed_at")
+        batch.drop_column("claimed_by_id")
         batch.drop_column("rebased_from_id")
         batch.drop_column("thread_id")
         batch.drop_column("edited_by_id")
