@@ -256,6 +256,8 @@ class Revision(Base):
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: when its author asked for a second look at its rejection (once; another librarian decides)
+    second_look_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: for a proposal rebased onto a newer published text: the proposal it replaced
     rebased_from_id: Mapped[int | None] = mapped_column(ForeignKey("revisions.id"))
     #: the first proposal of this one's line of amendments: its discussion belongs to all of them

@@ -116,15 +116,23 @@ def may_revert(user):
 
 def may_decide(user, revision):
     """Approve, approve with edits, request changes, claim: librarians of the proposal's
-    section, while it is pending."""
+    section, while it is pending (for a second look, not the librarian who rejected it)."""
     return (revision.status is RevisionStatus.pending
-            and may_review_section(user, revision.page.section_id))
+            and may_review_section(user, revision.page.section_id)
+            and not (revision.second_look_at is not None and revision.reviewer_id == user.id))
+
+
+def may_ask_second_look(user, revision):
+    """The author of a rejected proposal, once."""
+    return (is_member(user) and revision.author_id == user.id
+            and revision.status is RevisionStatus.rejected and revision.second_look_at is None)
 
 
 def may_reject(user, revision):
     """Reject: librarians of the proposal's section, while it is open (also while it waits
-    for its author)."""
-    return revision.status in _OPEN and may_review_section(user, revision.page.section_id)
+    for its author); a second look is not for the librarian who rejected it."""
+    return (revision.status in _OPEN and may_review_section(user, revision.page.section_id)
+            and not (revision.second_look_at is not None and revision.reviewer_id == user.id))
 
 
 def may_assign_sections(user):

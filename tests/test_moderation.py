@@ -155,8 +155,12 @@ def test_review_queue_is_oldest_first_with_sizes(session, make_page, contributor
 
 
 def test_transitions_leave_only_open_states_and_only_pending_is_published():
-    assert {source for source, _ in workflow.TRANSITIONS} == set(workflow.OPEN) == {
+    assert {source for source, _ in workflow.TRANSITIONS} == set(workflow.OPEN) | {
+        RevisionStatus.rejected}
+    assert set(workflow.OPEN) == {
         RevisionStatus.pending, RevisionStatus.changes_requested, RevisionStatus.needs_author}
+    assert [action for (source, action) in workflow.TRANSITIONS
+            if source is RevisionStatus.rejected] == ["second_look"]
     publishing = {source for (source, _), target in workflow.TRANSITIONS.items()
                   if target in (RevisionStatus.published, RevisionStatus.merged)}
     assert publishing == {RevisionStatus.pending}

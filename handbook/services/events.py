@@ -115,3 +115,16 @@ def proposal_needs_author(session, proposal, current):
     notifications.tell(
         session, proposal.author, "needs_author", key=f"conflict:{proposal.id}:{current.id}",
         path=f"/me/proposals/{proposal.id}/amend", title=proposal.title)
+
+
+@notifications.event("second_look", "An author asks for a second look at a rejection",
+                     for_librarians=True)
+def second_look(session, proposal):
+    """Librarians (but not the one who rejected it) hear that a rejection is to be looked at again."""
+    librarians = session.scalars(select(User).where(
+        User.role.in_([Role.librarian, Role.admin]), User.is_system.is_(False),
+        User.id != proposal.author_id, User.id != proposal.reviewer_id)).all()
+    notifications.tell_each(
+        session, librarians, "second_look", key=f"second-look:{proposal.id}",
+        path=f"/review/{proposal.id}", title=proposal.title, author=proposal.author.public_name,
+        reason=proposal.reason)

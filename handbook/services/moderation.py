@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from handbook import changes
 from handbook import db
 from handbook import permissions
 from handbook.diffing import has_conflict_marks
@@ -61,7 +62,24 @@ def _for_decision(session, librarian, revision_id, confirm_claim):
     permissions.require(permissions.may_review(librarian))
     proposal = get_proposal(session, librarian, revision_id)
     permissions.require(permissions.may_review_section(librarian, proposal.page.section_id), OUTSIDE)
+    if proposal.second_look_at is not None and proposal.reviewer_id == librarian.id:
+        raise permissions.Forbidden("You rejected this proposal, and its author asked for a second"
+                                    " look: another librarian decides it.")
     claims.check(proposal, librarian, confirm_claim)
+    return proposal
+
+
+def ask_second_look(session, author, revision_id):
+    """A rejected author asks, once, for another librarian to decide: it returns to the queue."""
+    proposal = get_proposal(session, author, revision_id)
+    permissions.require(permissions.may_ask_second_look(author, proposal),
+                        "A second look can be asked once, by the author of a rejected proposal.")
+    db.begin_write(session)
+    workflow.move(session, proposal, "second_look", second_look_at=utcnow())
+    audit.record(session, author, "second look", page=proposal.page, revision=proposal,
+                 detail=f"rejected by reviewer {proposal.reviewer_id}")
+    changes.rebase_owed(session, proposal.page_id)
+    events.second_look(session, proposal)
     return proposal
 
 

@@ -13,7 +13,8 @@ _needs_author = RevisionStatus.needs_author
 
 #: (from, action) -> to: the only moves a revision can make. Only a pending proposal can be
 #: published; one waiting for its author (changes requested, or a conflict to resolve) is
-#: amended back into the queue, withdrawn or rejected.
+#: amended back into the queue, withdrawn or rejected; a rejected one may go back to the
+#: queue once, for a second look by another librarian.
 TRANSITIONS = {
     (_pending, "publish"): RevisionStatus.published,
     (_pending, "approve"): RevisionStatus.published,
@@ -21,6 +22,7 @@ TRANSITIONS = {
     (_pending, "request_changes"): _changes,
     (_pending, "conflict"): _needs_author,
     (_pending, "rebase"): RevisionStatus.superseded,
+    (RevisionStatus.rejected, "second_look"): _pending,
     **{(state, action): target for state in (_pending, _changes, _needs_author)
        for action, target in (("reject", RevisionStatus.rejected),
                               ("withdraw", RevisionStatus.withdrawn),

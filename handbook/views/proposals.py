@@ -15,7 +15,9 @@ from handbook.forms import ActionForm
 from handbook.forms import EditForm
 from handbook.forms import NoteForm
 from handbook.services import discussion
+from handbook.models import RevisionStatus
 from handbook.services import moderation
+from handbook.services import queue_health
 from handbook.services import reading
 from handbook.views.common import attempt
 from handbook.views.common import form_id
@@ -29,8 +31,22 @@ blueprint = Blueprint("proposals", __name__)
 @blueprint.get("/me/proposals")
 @login_required
 def mine():
-    return render_template("proposals.html",
-                           proposals=reading.my_proposals(db.get_session(), current_user))
+    session = db.get_session()
+    proposals = reading.my_proposals(session, current_user)
+    places = {proposal.id: queue_health.place(session, proposal) for proposal in proposals
+              if proposal.status is RevisionStatus.pending}
+    return render_template("proposals.html", proposals=proposals, places=places)
+
+
+@blueprint.post("/me/proposals/<int:revision_id>/second-look")
+@login_required
+def second_look(revision_id):
+    _own(db.get_session(), revision_id)
+    if ActionForm().validate_on_submit():
+        _, problem = attempt(lambda session: moderation.ask_second_look(session, user(), revision_id))
+        flash(str(problem) if problem else "Asked: another librarian will look at it again.",
+              "info" if problem else "success")
+    return redirect(url_for("proposals.mine"))
 
 
 def _own(session, revision_id):

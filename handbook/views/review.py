@@ -27,6 +27,7 @@ from handbook.services import claims
 from handbook.services import discussion
 from handbook.services import moderation
 from handbook.services import protection
+from handbook.services import queue_health
 from handbook.services import reading
 from handbook.services import reasons
 from handbook.services.errors import EditConflict
@@ -57,6 +58,12 @@ def queue():
                            everywhere=permissions.reviews_every_section(current_user),
                            sections={section.slug: section.title
                                      for section in reading.sections(db.get_session())})
+
+
+@blueprint.get("/review/stats")
+@allowed(permissions.may_review)
+def stats():
+    return render_template("review_stats.html", health=queue_health.health(db.get_session()))
 
 
 @blueprint.post("/review/<int:revision_id>/claim")

@@ -31,6 +31,7 @@ def upgrade():
         batch.add_column(sa.Column("claimed_by_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("second_look_at", sa.DateTime(timezone=True), nullable=True))
         batch.create_foreign_key(op.f("fk_revisions_claimed_by_id_users"), "users",
                                  ["claimed_by_id"], ["id"])
         batch.create_foreign_key(op.f("fk_revisions_edited_by_id_users"), "users",
@@ -108,6 +109,7 @@ def downgrade():
         batch.drop_constraint(op.f("fk_revisions_edited_by_id_users"), type_="foreignkey")
         batch.drop_constraint(op.f("fk_revisions_rebased_from_id_revisions"), type_="foreignkey")
         batch.drop_constraint(op.f("fk_revisions_claimed_by_id_users"), type_="foreignkey")
+        batch.drop_column("second_look_at")
         batch.drop_column("claimed_until")
         batch.drop_column("claimed_at")
         batch.drop_column("claimed_by_id")
