@@ -111,3 +111,26 @@ def test_a_second_look_is_decided_by_another_librarian_once(app, client, session
     assert (health.second_looks, health.overturned) == (1, 1)
     again = post(client, f"/me/proposals/{proposal.id}/second-look", token_from="/me/proposals")
     assert again.status_code == 403
+
+
+def test_a_second_look_survives_a_rebase(session, make_page, make_user, contributor, librarian):
+    lena = make_user(Role.librarian, "lena")
+    weaving = make_page("Network weaving", "One\nTwo\n")
+    proposal = propose(session, contributor, weaving, "One\nTwo\nThree\n")
+    moderation.reject(session, librarian, proposal.id, "Not needed")
+    session.commit()
+    moderation.ask_second_look(session, contributor, proposal.id)
+    session.commit()
+    pages.save_edit(session, lena, weaving, body="Zero\nOne\nTwo\n",
+                    base_revision_id=weaving.current_revision_id, renderer=RENDER)
+    session.commit()
+    session.expire_all()
+    [rebased] = session.query(Revision).filter(Revision.status == RevisionStatus.pending).all()
+    assert rebased.rebased_from_id == proposal.id and rebased.second_look_at is not None
+    with pytest.raises(Forbidden):
+        moderation.approve(session, librarian, rebased.id, renderer=RENDER)
+    session.rollback()
+    moderation.reject(session, lena, rebased.id, "Still not needed")
+    session.commit()
+    with pytest.raises(Forbidden):
+        moderation.ask_second_look(session, contributor, rebased.id)

@@ -69,6 +69,7 @@ def test_the_queue_filters_counts_and_sorts(session, librarian, two_sections):
     assert queue.counts["section"] == {"practical-methods": 2, "network-roles": 1}
     assert queue.counts["author"] == {"connie": 2, "otto": 1}
     assert queue.counts["kind"] == {"edit": 3}
+    assert queue.counts["age"] == {"day": 3}
     narrowed = reading.review_queue(session, librarian=librarian, filters={"author": "connie"})
     assert [item.revision.id for item in narrowed.items] == [weaving_one.id, bridging.id]
     assert narrowed.counts["section"] == {"practical-methods": 1, "network-roles": 1}

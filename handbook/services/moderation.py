@@ -288,5 +288,7 @@ def amend(session, user, revision_id, *, body, summary="", base_revision_id, ren
                                   clean_summary(summary) or proposal.summary, base=base,
                                   rendered=rendered)
     revision.thread_id = discussion.thread_of(proposal)
+    for name, value in workflow.second_look_of(proposal).items():
+        setattr(revision, name, value)
     pages.proposal_sent(session, user, page, revision)
     return pages.SaveOutcome(revision, False, False)

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from datetime import timedelta
+
 from sqlalchemy import bindparam
 from sqlalchemy import func
 from sqlalchemy import literal
@@ -21,6 +23,7 @@ from handbook.models import Revision
 from handbook.models import RevisionStatus
 from handbook.models import Section
 from handbook.models import User
+from handbook.models import utcnow
 from handbook.rendering import slugify
 from handbook.services import links
 from handbook.services import workflow
@@ -297,7 +300,7 @@ class Queue:
 
 
 #: what the queue may be filtered by: name -> (value of an item, the values offered)
-QUEUE_FILTERS = ("section", "kind", "state", "claim", "author")
+QUEUE_FILTERS = ("section", "kind", "age", "state", "claim", "author")
 QUEUE_SORTS = ("oldest", "newest", "smallest")
 
 
@@ -355,6 +358,9 @@ def _facet(item, name, librarian):
         return item.revision.page.section.slug
     if name == "author":
         return item.revision.author.name
+    if name == "age":
+        waited = utcnow() - item.revision.created_at
+        return "day" if waited < timedelta(days=1) else "week" if waited < timedelta(days=7) else "older"
     if name == "claim":
         if item.claimed_by is None:
             return "unclaimed"

@@ -47,3 +47,13 @@ def move(session, revision, action, **fields):
         raise InvalidTransition("Someone decided this proposal a moment ago.")
     for name, value in {"status": target, **fields}.items():
         set_committed_value(revision, name, value)
+
+
+def second_look_of(proposal):
+    """What a proposal's replacement (rebased or amended) keeps of a second look: when it was
+    asked, who rejected it and why, so that librarian still may not decide it, nor may it be
+    asked for again."""
+    if proposal.second_look_at is None:
+        return {}
+    return {"second_look_at": proposal.second_look_at, "reviewer_id": proposal.reviewer_id,
+            "reason": proposal.reason}
