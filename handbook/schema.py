@@ -19,6 +19,24 @@ def alembic_config(connection=None, url=None):
 
 
 def upgrade(engine):
-    """Bring the database to the newest schema (idempotent)."""
-    with engine.begin() as connection:
-        command.upgrade(alembic_config(connection), "head")
+    """Bring the database to the newest schema (idempotent).
+
+    On SQLite, altering a table means copying it to a new one, which foreign keys forbid
+    while they are enforced; they are switched off for the migration (outside its
+    transaction, where SQLite allows it), checked afterwards, and switched on again.
+    """
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as connection:
+            command.upgrade(alembic_config(connection), "head")
+        return
+    with engine.connect() as connection:
+        driver = connection.connection.dbapi_connection  # no transaction is open on it yet
+        driver.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                command.upgrade(alembic_config(connection), "head")
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"the migration left broken foreign keys: {broken[:5]}")
+        finally:
+            driver.execute("PRAGMA foreign_keys=ON")

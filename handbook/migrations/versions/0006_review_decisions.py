@@ -57,6 +57,8 @@ def upgrade():
                                    server_default="open"))
     with op.batch_alter_table("pages") as batch:
         batch.add_column(sa.Column("protection", sa.String(20), nullable=True))
+    # the seed handbook's policy pages are for librarians to change
+    op.execute("UPDATE sections SET protection = 'librarians' WHERE slug = 'how-this-handbook-works'")
     op.create_table(
         "approvals",
         sa.Column("revision_id", sa.Integer(), nullable=False),
