@@ -19,6 +19,7 @@ from handbook.services import reading
 from handbook.services import reasons
 from handbook.views.common import allowed
 from handbook.views.common import attempt
+from handbook.views.common import attempt_and_say
 from handbook.views.common import user
 from handbook.views.common import positive_int
 
@@ -81,11 +82,9 @@ def sections(name):
     target = _target(session, name)
     if ActionForm().validate_on_submit():
         every = request.form.get("every") == "1"
-        _, problem = attempt(lambda session: accounts.set_review_sections(
-            session, user(), target, every=every, slugs=request.form.getlist("section")))
-        flash(str(problem) if problem else f"{target.name} now reviews "
-              + ("every section." if every else "the sections ticked."),
-              "error" if problem else "success")
+        attempt_and_say(lambda session: accounts.set_review_sections(
+            session, user(), target, every=every, slugs=request.form.getlist("section")),
+            f"{target.name} now reviews {'every section' if every else 'the sections ticked'}.")
     return redirect(url_for("admin.users"))
 
 
@@ -95,9 +94,8 @@ def confirm(name):
     session = db.get_session()
     target = _target(session, name)
     if ActionForm().validate_on_submit():
-        _, problem = attempt(lambda session: accounts.confirm_by_admin(session, user(), target))
-        flash(str(problem) if problem else f"{target.name}'s address is confirmed.",
-              "info" if problem else "success")
+        attempt_and_say(lambda session: accounts.confirm_by_admin(session, user(), target),
+                        f"{target.name}'s address is confirmed.")
     return redirect(url_for("admin.users"))
 
 

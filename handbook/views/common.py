@@ -4,6 +4,7 @@ import functools
 
 from flask import abort
 from flask import current_app
+from flask import flash
 from flask import g
 from flask import redirect
 from flask import render_template
@@ -78,6 +79,17 @@ def attempt(action, *args, **kwargs):
             if last_try:
                 raise
     raise AssertionError("unreachable")
+
+
+def attempt_and_say(action, done):
+    """`attempt` a button's action and flash what came of it: `done` (a text, or a function
+    of the result), or why it was refused."""
+    result, problem = attempt(action)
+    if problem is not None:
+        flash(str(problem), "info")
+    else:
+        flash(done(result) if callable(done) else done, "success")
+    return problem
 
 
 def renderer():

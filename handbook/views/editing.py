@@ -28,6 +28,7 @@ from handbook.services.errors import NoChange
 from handbook.services.validation import clean_body
 from handbook.views.common import allowed
 from handbook.views.common import attempt
+from handbook.views.common import attempt_and_say
 from handbook.views.common import form_id
 from handbook.views.common import renderer
 from handbook.views.common import to_page
@@ -203,9 +204,8 @@ def protect(slug):
     """Set the page's own protection level, or let it follow its section's."""
     page = _page(db.get_session(), slug)
     if ActionForm().validate_on_submit():
-        _, problem = attempt(lambda session: protection.set_page_protection(
-            session, user(), page, request.form.get("protection", "")))
-        flash(str(problem) if problem else "Protection saved.", "info" if problem else "success")
+        attempt_and_say(lambda session: protection.set_page_protection(
+            session, user(), page, request.form.get("protection", "")), "Protection saved.")
     return redirect(url_for("editing.rename", slug=page.slug))
 
 

@@ -20,6 +20,7 @@ from handbook.services import moderation
 from handbook.services import queue_health
 from handbook.services import reading
 from handbook.views.common import attempt
+from handbook.views.common import attempt_and_say
 from handbook.views.common import form_id
 from handbook.views.common import renderer
 from handbook.views.common import user
@@ -43,9 +44,8 @@ def mine():
 def second_look(revision_id):
     _own(db.get_session(), revision_id)
     if ActionForm().validate_on_submit():
-        _, problem = attempt(lambda session: moderation.ask_second_look(session, user(), revision_id))
-        flash(str(problem) if problem else "Asked: another librarian will look at it again.",
-              "info" if problem else "success")
+        attempt_and_say(lambda session: moderation.ask_second_look(session, user(), revision_id),
+                        "Asked: another librarian will look at it again.")
     return redirect(url_for("proposals.mine"))
 
 

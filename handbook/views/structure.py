@@ -16,6 +16,7 @@ from handbook.services import protection
 from handbook.services import sections
 from handbook.views.common import allowed
 from handbook.views.common import attempt
+from handbook.views.common import attempt_and_say
 from handbook.views.common import renderer
 from handbook.views.common import user
 
@@ -70,9 +71,8 @@ def protect(slug):
     """Set the protection level the section's pages take unless they set their own."""
     section = sections.get_by_slug(db.get_session(), slug)
     if ActionForm().validate_on_submit():
-        _, problem = attempt(lambda session: protection.set_section_protection(
-            session, user(), section, request.form.get("protection", "")))
-        flash(str(problem) if problem else "Protection saved.", "info" if problem else "success")
+        attempt_and_say(lambda session: protection.set_section_protection(
+            session, user(), section, request.form.get("protection", "")), "Protection saved.")
     return redirect(url_for("structure.edit", slug=section.slug))
 
 
