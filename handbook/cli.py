@@ -25,7 +25,6 @@ from handbook.models import Revision
 from handbook.models import Role
 from handbook.search import check as search_check
 from handbook.services import accounts
-from handbook.services import events  # noqa: F401  (registers the kinds of event)
 from handbook.services import notifications
 from handbook.services import links
 from handbook.services import reading

@@ -3,7 +3,6 @@ settings, deleting an account, and email addresses that appear nowhere public.""
 
 import re
 
-import pytest
 from sqlalchemy import select
 
 from handbook import content_io
@@ -11,7 +10,6 @@ from handbook import db
 from handbook import tokens
 from handbook.models import Revision
 from handbook.models import RevisionStatus
-from handbook.models import Role
 from handbook.models import User
 from handbook.services import accounts
 from handbook.services import pages

@@ -26,7 +26,6 @@ from handbook.services import watching
 from conftest import PASSWORD
 from conftest import RENDER
 from conftest import build_app
-from conftest import login
 from conftest import post
 from conftest import stored_mail
 from smtp import SMTPServer

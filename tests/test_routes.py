@@ -5,7 +5,6 @@ import pytest
 from handbook import tokens
 from handbook.models import Role
 from handbook.services import accounts
-from handbook.services import events  # noqa: F401  (registers the kinds of event)
 from handbook.services import notifications
 from handbook.services import pages
 from handbook.services import reasons

@@ -31,7 +31,6 @@ from handbook.models import RevisionStatus
 from handbook.models import Role
 from handbook.search import check
 from handbook.services import accounts
-from handbook.services import events  # noqa: F401  (registers the kinds of event)
 from handbook.services import moderation
 from handbook.services import notifications
 from handbook.services import pages

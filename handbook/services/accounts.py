@@ -15,7 +15,6 @@ from handbook import db
 from handbook import permissions
 from handbook import tokens
 from handbook.models import Revision
-from handbook.models import RevisionStatus
 from handbook.models import Role
 from handbook.models import User
 from handbook.models import utcnow

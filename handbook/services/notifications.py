@@ -219,3 +219,8 @@ def forget(session, user):
     for model in (Notification, NotificationPreference):
         for row in session.scalars(select(model).where(model.user_id == user.id)):
             session.delete(row)
+
+
+# The kinds of event register themselves when their module is read; importing it here means
+# every user of KINDS sees all of them.
+from handbook.services import events  # noqa: E402,F401

@@ -14,7 +14,6 @@ from handbook import tokens
 from handbook.auth import csrf
 from handbook.auth import safe_next
 from handbook.forms import ActionForm
-from handbook.services import events  # noqa: F401  (registers the kinds of event)
 from handbook.services import notifications
 from handbook.services import reading
 from handbook.services import sections

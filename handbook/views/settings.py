@@ -18,7 +18,6 @@ from handbook.forms import DeleteAccountForm
 from handbook.forms import EmailForm
 from handbook.forms import ProfileForm
 from handbook.services import accounts
-from handbook.services import events  # noqa: F401  (registers the kinds of event)
 from handbook.services import notifications
 from handbook.views.common import allowed
 from handbook.views.common import attempt
