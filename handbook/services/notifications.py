@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy import update
 
 from handbook import db
+from handbook import permissions
 from handbook import paths
 from handbook.models import Notification
 from handbook.models import NotificationPreference
@@ -109,8 +110,6 @@ def delivery_for(session, user, kind):
 
 def preferences(session, user):
     """(Kind, chosen delivery) for every kind the account can get."""
-    from handbook import permissions
-
     return [(kind, delivery_for(session, user, kind.name)) for kind in KINDS.values()
             if not kind.for_librarians or permissions.is_librarian(user)]
 

@@ -14,6 +14,7 @@ from sqlalchemy import union_all
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm import joinedload
 
+from handbook import permissions
 from handbook.diffing import change_size
 from handbook.models import AuditEntry
 from handbook.models import Link
@@ -25,6 +26,7 @@ from handbook.models import Section
 from handbook.models import User
 from handbook.models import utcnow
 from handbook.rendering import slugify
+from handbook.services import claims
 from handbook.services import links
 from handbook.services import workflow
 from handbook.services.errors import NotFound
@@ -180,8 +182,6 @@ def proposer_ids(session, page):
 
 def pending_total(session, librarian=None):
     """Pending proposals (in the librarian's sections, for one not given them all)."""
-    from handbook import permissions
-
     query = select(func.count(Revision.id)).where(Revision.status == RevisionStatus.pending)
     if librarian is not None and not permissions.reviews_every_section(librarian):
         query = query.join(Page, Page.id == Revision.page_id).where(
@@ -308,9 +308,6 @@ def review_queue(session, text="", *, librarian=None, mine=True, filters=None, s
     """Pending proposals (in the librarian's sections unless `mine` is off), with the size of
     each change, narrowed by `text` and `filters` ({name: value}), sorted; counts per filter
     value are over the items the other filters leave."""
-    from handbook import permissions
-    from handbook.services import claims
-
     query = (
         select(Revision)
         .options(
@@ -336,16 +333,15 @@ def review_queue(session, text="", *, librarian=None, mine=True, filters=None, s
         stale = revision.base_revision_id != revision.page.current_revision_id
         items.append(QueueItem(revision, added, removed, stale, claims.holder(revision)))
     filters = {name: value for name, value in (filters or {}).items() if value}
-    values = {name: (lambda item, name=name: _facet(item, name, librarian)) for name in QUEUE_FILTERS}
-    counts = {}
-    for name in QUEUE_FILTERS:
-        others = [item for item in items if all(values[other](item) == value
-                                               for other, value in filters.items() if other != name)]
-        counts[name] = {}
-        for item in others:
-            counts[name][values[name](item)] = counts[name].get(values[name](item), 0) + 1
-    shown = [item for item in items if all(values[name](item) == value
-                                          for name, value in filters.items())]
+    facets = [(item, {name: _facet(item, name, librarian) for name in QUEUE_FILTERS})
+              for item in items]
+    counts = {name: {} for name in QUEUE_FILTERS}
+    for item, facet in facets:
+        for name in QUEUE_FILTERS:
+            if all(facet[other] == value for other, value in filters.items() if other != name):
+                counts[name][facet[name]] = counts[name].get(facet[name], 0) + 1
+    shown = [item for item, facet in facets
+             if all(facet[name] == value for name, value in filters.items())]
     if sort == "newest":
         shown.reverse()
     elif sort == "smallest":

@@ -66,11 +66,8 @@ def block(name):
     target = _target(session, name)
     if ActionForm().validate_on_submit():
         blocked = request.form.get("blocked") == "1"
-        _, problem = attempt(lambda session: accounts.set_blocked(session, user(), target, blocked))
-        if problem is not None:
-            flash(str(problem), "error")
-        else:
-            flash(f"{target.name} is {'blocked' if blocked else 'unblocked'}.", "success")
+        attempt_and_say(lambda session: accounts.set_blocked(session, user(), target, blocked),
+                        f"{target.name} is {'blocked' if blocked else 'unblocked'}.")
     return redirect(url_for("admin.users"))
 
 
