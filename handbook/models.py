@@ -1,5 +1,5 @@
 """Typed SQLAlchemy models: accounts, sections, pages, their revisions, links, the audit log,
-notifications, watches and outgoing mail."""
+notifications, watches, outgoing mail, earned trust and readers' reports."""
 
 import enum
 import secrets
@@ -171,6 +171,17 @@ class Section(Base):
     #: the protection of its pages, unless a page sets its own
     protection: Mapped[Protection] = mapped_column(
         Enum(Protection, native_enum=False, length=20), default=Protection.open)
+    #: approved proposals here after which a contributor is trusted (with no recent rejection)
+    trust_after: Mapped[int] = mapped_column(Integer, default=5)
+    #: the window, in days, for "recent" rejections (trust and throttling)
+    trust_window_days: Mapped[int] = mapped_column(Integer, default=90)
+    #: recent rejections after which an author may have only `throttle_pending` open proposals
+    throttle_after: Mapped[int] = mapped_column(Integer, default=3)
+    throttle_pending: Mapped[int] = mapped_column(Integer, default=2)
+    #: months after a review by which its pages should be reviewed again; NULL: never due
+    review_interval_months: Mapped[int | None] = mapped_column(Integer)
+    #: phrases (one per line) the confidentiality guard flags in proposals here
+    guard_phrases: Mapped[str] = mapped_column(Text, default="")
 
     pages: Mapped[list["Page"]] = relationship(
         back_populates="section", order_by="Page.position, Page.id"
@@ -208,8 +219,14 @@ class Page(Base):
     #: its own protection; NULL: the section's
     protection: Mapped[Protection | None] = mapped_column(
         Enum(Protection, native_enum=False, length=20))
+    #: when a librarian last checked the page (publishing counts), and who
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: when it should next be reviewed, by its section's interval; NULL: never due
+    review_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
     section: Mapped[Section] = relationship(back_populates="pages")
+    reviewed_by: Mapped["User | None"] = relationship(foreign_keys=[reviewed_by_id])
     current_revision: Mapped["Revision | None"] = relationship(
         foreign_keys=[current_revision_id], post_update=True
     )
@@ -262,6 +279,16 @@ class Revision(Base):
     rebased_from_id: Mapped[int | None] = mapped_column(ForeignKey("revisions.id"))
     #: the first proposal of this one's line of amendments: its discussion belongs to all of them
     thread_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    #: published at once by a contributor trusted in the section; waits for a librarian's patrol
+    unpatrolled: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    patrolled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    patrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: redaction: text and/or edit summary hidden from all but librarians, with why and by whom
+    text_hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    summary_hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    hidden_reason: Mapped[str] = mapped_column(Text, default="")
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: sanitized HTML and table of contents, kept from save time
     html: Mapped[str] = mapped_column(Text, default="")
     toc_html: Mapped[str] = mapped_column(Text, default="")
@@ -276,6 +303,49 @@ class Revision(Base):
     base_revision: Mapped["Revision | None"] = relationship(
         foreign_keys=[base_revision_id], remote_side=[id]
     )
+
+    @property
+    def is_redacted(self):
+        return self.text_hidden or self.summary_hidden
+
+
+class TrustGrant(Base):
+    """A librarian's decision that overrides earned trust in a section: granted or revoked."""
+
+    __tablename__ = "trust_grants"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id"), primary_key=True)
+    trusted: Mapped[bool] = mapped_column(Boolean)
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Report(Base):
+    """A reader's report of a problem on a page; open until a librarian resolves it."""
+
+    __tablename__ = "reports"
+    __table_args__ = (Index("ix_reports_page_open", "page_id", "resolved_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"))
+    #: the published revision the reader was looking at
+    revision_id: Mapped[int | None] = mapped_column(ForeignKey("revisions.id"))
+    #: a key of services.reports.REASONS
+    reason: Mapped[str] = mapped_column(String(30))
+    note: Mapped[str] = mapped_column(Text, default="")
+    #: NULL for an anonymous reader
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: a key of services.reports.RESOLUTIONS
+    resolution: Mapped[str] = mapped_column(String(20), default="")
+    resolution_note: Mapped[str] = mapped_column(Text, default="")
+
+    page: Mapped[Page] = relationship()
+    reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
 
 
 class ProposalNote(Base):
