@@ -64,6 +64,12 @@ DEFAULTS = {
     "MAIL_FORM_LIMITS": "10 per hour",
     #: mails of one kind asked for one account (reset links, confirmations), from anywhere
     "MAIL_ACCOUNT_LIMITS": "3 per hour",
+    #: the fewest seconds a person takes to fill in the registration form (0: no check)
+    "REGISTER_MIN_SECONDS": 3,
+    #: proposals and published edits sent (not previews), per account and per address
+    "PROPOSE_LIMITS": "20 per hour",
+    #: readers' reports of a problem on a page, per account and per address
+    "REPORT_LIMITS": "5 per hour",
 }
 
 _TRUE = {"1", "true", "yes", "on"}

@@ -11,10 +11,12 @@ _WORDS = re.compile(r"\s+|\w+|[^\w\s]")
 
 @dataclass
 class Segment:
-    """A run of text within a line; `changed` runs are highlighted."""
+    """A run of text within a line; `changed` runs are highlighted, and a `flag` (the label of
+    what the confidentiality guard found there) is shown on it."""
 
     text: str
     changed: bool = False
+    flag: str = ""
 
 
 @dataclass

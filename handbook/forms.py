@@ -4,11 +4,20 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms import EmailField
 from wtforms import HiddenField
+from wtforms import IntegerField
 from wtforms import PasswordField
+from wtforms import RadioField
+from wtforms import SelectChoice
 from wtforms import SelectField
 from wtforms import StringField
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired
+from wtforms.validators import NumberRange
+from wtforms.validators import Optional
+
+from handbook.services.reports import REASONS
+from handbook.services.reports import RESOLUTIONS
+from handbook.services.validation import MAX_REASON_CHARS
 
 
 class ActionForm(FlaskForm):
@@ -31,6 +40,10 @@ class RegisterForm(FlaskForm):
     password = PasswordField("Password", validators=[InputRequired()],
                              description="At least 10 characters.",
                              render_kw={"autocomplete": "new-password"})
+    #: traps for robots: an off-screen field people leave empty, and when the form was shown
+    website = StringField("Leave this field empty",
+                          render_kw={"autocomplete": "off", "tabindex": "-1"})
+    started = HiddenField()
 
 
 class PasswordForm(FlaskForm):
@@ -129,3 +142,67 @@ class SectionForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     role = SelectField("Role", choices=["contributor", "librarian", "admin"])
+
+
+def _choices(labels):
+    """Radio choices from an ordered {value: label}."""
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+class ReportForm(FlaskForm):
+    """A reader's report of a problem on a page. `website` is a trap: people leave it empty
+    (it is off-screen), robots that fill in every field do not."""
+
+    reason = RadioField("What is wrong with this page?", choices=_choices(REASONS),
+                        validators=[InputRequired("Choose what is wrong with the page.")],
+                        validate_choice=False)
+    note = TextAreaField("Tell the librarians more (optional)",
+                         description="What is wrong, and where on the page; a source helps.",
+                         render_kw={"rows": 4, "maxlength": MAX_REASON_CHARS})
+    website = StringField("Leave this field empty",
+                          render_kw={"autocomplete": "off", "tabindex": "-1"})
+
+
+class ResolveReportsForm(FlaskForm):
+    resolution = RadioField("What was done?", choices=_choices(RESOLUTIONS),
+                            validate_choice=False)
+    note = TextAreaField("Note (shown to reporters with an account; needed to dismiss)",
+                         render_kw={"rows": 3, "maxlength": MAX_REASON_CHARS})
+    up_to = HiddenField()
+
+
+class HideRevisionForm(FlaskForm):
+    hide_text = BooleanField("Hide the text")
+    hide_summary = BooleanField("Hide the edit summary")
+    reason = StringField("Reason (librarians and admins see it)", render_kw={"maxlength": 300})
+
+
+class MarkReviewedForm(FlaskForm):
+    note = StringField("Note (optional, kept in the audit log)", render_kw={"maxlength": 300})
+
+
+class UndoAccountForm(FlaskForm):
+    digest = HiddenField()
+    block = BooleanField("Also block the account")
+
+
+class SectionRulesForm(FlaskForm):
+    """A section's review interval and guard phrases (librarians) and trust thresholds (admins)."""
+
+    review_interval_months = IntegerField(
+        "Review interval in months", validators=[Optional(), NumberRange(1, 120)],
+        description="Its pages are due for review this long after their last review. Leave"
+                    " empty for never.")
+    guard_phrases = TextAreaField(
+        "Phrases the confidentiality guard flags", render_kw={"rows": 4},
+        description="One per line, such as a ward's or a service user's name; matched as whole"
+                    " words, in any case.")
+    trust_after = IntegerField("Approved proposals that earn trust",
+                               validators=[InputRequired(), NumberRange(1, 1000)])
+    trust_window_days = IntegerField("Days in which a rejection counts as recent",
+                                     validators=[InputRequired(), NumberRange(1, 3650)])
+    throttle_after = IntegerField("Recent rejections that limit an author",
+                                  validators=[InputRequired(), NumberRange(0, 1000)],
+                                  description="0: never limit.")
+    throttle_pending = IntegerField("Open proposals a limited author may have",
+                                    validators=[InputRequired(), NumberRange(1, 1000)])

@@ -300,6 +300,7 @@ class Revision(Base):
     reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
     edited_by: Mapped[User | None] = relationship(foreign_keys=[edited_by_id])
     claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
+    hidden_by: Mapped[User | None] = relationship(foreign_keys=[hidden_by_id])
     base_revision: Mapped["Revision | None"] = relationship(
         foreign_keys=[base_revision_id], remote_side=[id]
     )

@@ -38,10 +38,13 @@ def may_view_page(user, page, proposer_ids=()):
 
 
 def may_view_revision(user, revision):
-    """Readers see published text only; authors their own proposals; librarians everything."""
-    if revision.status is RevisionStatus.published:
-        return True
+    """Readers see published text only, unless it was hidden; authors their own proposals;
+    librarians everything."""
     if is_librarian(user):
+        return True
+    if revision.text_hidden:
+        return False
+    if revision.status is RevisionStatus.published:
         return True
     return is_member(user) and revision.author_id == user.id
 
@@ -62,10 +65,13 @@ def may_propose(user, protection):
     return may_edit(user) and (protection is not Protection.librarians or is_librarian(user))
 
 
-def publishes_directly(user, protection=None):
+def publishes_directly(user, protection=None, trusted=False):
     """Librarians' own edits skip the queue, except where two approvals are needed (their
-    edit then counts as the first)."""
-    return is_librarian(user) and protection is not Protection.two_approvals
+    edit then counts as the first); so do the edits of a contributor `trusted` in the section,
+    on open pages only (they then wait for patrol)."""
+    if is_librarian(user):
+        return protection is not Protection.two_approvals
+    return trusted and may_edit(user) and protection in (None, Protection.open)
 
 
 def may_protect(user):
@@ -84,6 +90,53 @@ def may_review_section(user, section_id):
     """Decide proposals in this section: librarians given it, or given every section."""
     return reviews_every_section(user) or (
         is_librarian(user) and section_id in {section.id for section in user.review_sections})
+
+
+def may_report(user):
+    """Report a problem on a published page: anyone, readers included."""
+    return True
+
+
+def may_resolve_reports(user, section_id):
+    """Resolve readers' reports on a page: librarians who review its section."""
+    return may_review_section(user, section_id)
+
+
+def may_patrol(user, section_id):
+    """Mark a trusted contributor's published edit patrolled, or revert it."""
+    return may_review_section(user, section_id)
+
+
+def may_grant_trust(user, section_id, target):
+    """Grant or revoke a contributor's trust in a section: its librarians."""
+    return may_review_section(user, section_id) and target.role is Role.contributor
+
+
+def may_set_trust_rules(user):
+    """Change a section's trust and throttle thresholds: admins."""
+    return is_admin(user)
+
+
+def may_redact(user, revision):
+    """Hide a published revision's text or summary: librarians of its section."""
+    return (revision.status is RevisionStatus.published
+            and may_review_section(user, revision.page.section_id))
+
+
+def may_unredact(user):
+    """Undo a redaction: admins."""
+    return is_admin(user)
+
+
+def may_see_redacted(user):
+    return is_librarian(user)
+
+
+def may_undo_account(user, target):
+    """Undo everything a contributor did: librarians of every section, never to a librarian or
+    to themselves."""
+    return (reviews_every_section(user) and target.role is Role.contributor
+            and target.id != user.id and not target.is_system)
 
 
 def may_see_pending(user):

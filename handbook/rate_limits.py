@@ -40,6 +40,29 @@ _expensive_per_address = limiter.shared_limit(
 search = limiter.shared_limit(_limit("SEARCH_LIMITS"), "search")
 #: Forms that send mail (register, forgot password, resend, change address): per address.
 mail_form = limiter.shared_limit(_limit("MAIL_FORM_LIMITS"), "mail-form", methods=["POST"])
+#: Readers' reports of a problem on a page: per account (a reader's address) and per address.
+report = limiter.shared_limit(
+    _limit("REPORT_LIMITS"), "report", key_func=_account_or_address, methods=["POST"])
+report_per_address = limiter.shared_limit(
+    _limit("REPORT_LIMITS"), "report-address", methods=["POST"])
+
+
+
+def _previewing():
+    return request.form.get("action") == "preview"
+
+
+#: Proposals and published edits sent (previews are not counted): per account and per address.
+_propose_per_account = limiter.shared_limit(
+    _limit("PROPOSE_LIMITS"), "propose", key_func=_account_or_address, methods=["POST"],
+    exempt_when=_previewing)
+_propose_per_address = limiter.shared_limit(
+    _limit("PROPOSE_LIMITS"), "propose-address", methods=["POST"], exempt_when=_previewing)
+
+
+def propose(view):
+    """Limit a view that sends a proposal or publishes an edit."""
+    return _propose_per_account(_propose_per_address(view))
 
 
 def account_mail_allowed(account):

@@ -1,10 +1,13 @@
-"""Signed links (itsdangerous): confirm an address, reset a password, stop a kind of mail.
+"""Signed links (itsdangerous): confirm an address, reset a password, stop a kind of mail; and
+the signed moment a form was shown (registration refuses forms sent back inhumanly fast).
 
 A token carries only ids and what it must still match; nothing is stored. A reset token is
 bound to the account's password hash, so it works once: setting the password changes the hash.
 """
 
 import hashlib
+from datetime import datetime
+from datetime import timezone
 
 from itsdangerous import BadSignature
 from itsdangerous import SignatureExpired
@@ -93,3 +96,17 @@ def _load(serializer, token, max_age, name, length=2):
             and all(isinstance(part, str) for part in value[1:])):
         raise TokenInvalid(f"This {name} link is not one the handbook made.")
     return value
+
+
+def form_shown(secret):
+    """A stamp of the moment a form was shown, for its hidden `started` field."""
+    return _timed(secret, "form-shown").dumps(0)
+
+
+def seconds_since_shown(secret, stamp):
+    """Seconds since the form carrying `stamp` was shown; None if the stamp is not ours."""
+    try:
+        _, shown = _timed(secret, "form-shown").loads(stamp or "", return_timestamp=True)
+    except BadSignature:
+        return None
+    return (datetime.now(timezone.utc) - shown).total_seconds()

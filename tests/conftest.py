@@ -113,6 +113,9 @@ def build_app(database_url, instance, **overrides):
         "SEARCH_LIMITS": "10000 per minute",
         "MAIL_FORM_LIMITS": "10000 per minute",
         "MAIL_ACCOUNT_LIMITS": "10000 per minute",
+        "PROPOSE_LIMITS": "10000 per minute",
+        "REPORT_LIMITS": "10000 per minute",
+        "REGISTER_MIN_SECONDS": 0,
         "MAIL_IN_BACKGROUND": False,
         **overrides,
     })

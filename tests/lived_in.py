@@ -21,7 +21,9 @@ from handbook.models import Role
 from handbook.services import accounts
 from handbook.services import moderation
 from handbook.services import pages
+from handbook.services import redaction
 from handbook.services import sections
+from handbook.services import trust
 from handbook.services.errors import ServiceError
 
 SYLLABLES = ["zor", "vik", "quel", "mab", "tru", "fen", "dax", "ul", "pry", "gos", "nim", "hek"]
@@ -35,11 +37,13 @@ class History:
     published: set = field(default_factory=set)      # tokens of text published at some time
     unpublished: set = field(default_factory=set)    # tokens of text never published
     removed: set = field(default_factory=set)        # tokens of removed pages' text
+    redacted: set = field(default_factory=set)       # tokens only in revisions hidden since
     actions: list = field(default_factory=list)
 
     def hidden(self):
         """Tokens no reader may meet anywhere."""
-        return (self.unpublished - self.published) | (self.removed - self.public_tokens())
+        return ((self.unpublished - self.published) | (self.removed - self.public_tokens())
+                | self.redacted)
 
     def public_tokens(self):
         return {token for body in self.current.values() for token in tokens_of(body)}
@@ -102,6 +106,8 @@ def live(session, renderer, *, seed=7, steps=120, folder=None):
     archive = sections.create_section(session, librarian, title="Archive", summary="Old notes.",
                                       renderer=renderer)
     session.commit()
+    trust.set_grant(session, librarian, writers[0], archive, True)  # publishes at once
+    session.commit()
     for number in range(8):
         outcome = script.attempt("create", lambda: pages.create_page(
             session, librarian, section_id=archive.id, title=f"{script.word().capitalize()} {number}",
@@ -118,8 +124,8 @@ def live(session, renderer, *, seed=7, steps=120, folder=None):
 
     for _ in range(steps):
         choice = rng.choices(["propose", "approve", "reject", "withdraw", "edit", "rename",
-                              "remove", "revert", "new", "amend"],
-                             weights=[8, 6, 2, 1, 3, 1, 1, 1, 1, 1])[0]
+                              "remove", "revert", "new", "amend", "hide"],
+                             weights=[8, 6, 2, 1, 3, 1, 1, 1, 1, 1, 1])[0]
         live_now = live_pages()
         if choice in ("propose", "edit") and live_now:
             page = rng.choice(live_now)
@@ -168,6 +174,11 @@ def live(session, renderer, *, seed=7, steps=120, folder=None):
                 target = rng.choice(earlier)
                 script.attempt(choice, lambda: pages.revert(session, librarian, page, target.id,
                                                             renderer=renderer))
+        elif choice == "hide" and live_now:
+            revision = rng.choice(_published_of(session, rng.choice(live_now)))
+            script.attempt(choice, lambda: redaction.hide(
+                session, librarian, revision, text=True, summary=rng.random() < 0.5,
+                reason="personal details"))
         elif choice == "new":
             outcome = script.attempt(choice, lambda: pages.create_page(
                 session, rng.choice(writers), section_id=archive.id,
@@ -184,6 +195,12 @@ def live(session, renderer, *, seed=7, steps=120, folder=None):
     for page in session.scalars(select(Page).where(Page.current_revision_id.is_(None))):
         for revision in _published_of(session, page):
             script.history.removed |= tokens_of(revision.body)
+    published = session.scalars(select(Revision).where(
+        Revision.status == RevisionStatus.published)).all()
+    shown = {token for revision in published if not revision.text_hidden
+             for token in tokens_of(revision.body)}
+    script.history.redacted = {token for revision in published if revision.text_hidden
+                               for token in tokens_of(revision.body)} - shown
     return script.history
 
 

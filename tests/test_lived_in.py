@@ -34,8 +34,9 @@ def reader_channels(session, history):
 
 def test_the_history_did_what_people_do(history):
     assert len(history.actions) > 60
-    assert {"propose", "approve", "reject", "edit", "import"} <= set(history.actions)
+    assert {"propose", "approve", "reject", "edit", "import", "hide"} <= set(history.actions)
     assert history.hidden(), "some text was never published"
+    assert history.redacted, "some text was published, then hidden"
 
 
 def test_readers_never_meet_hidden_text_and_nothing_fails(app, client, session, history):
@@ -56,7 +57,8 @@ def test_members_read_every_channel_without_failures(app, session, history, make
 
     browser = app.test_client()
     login(browser, make_user(Role[role], f"lived{role}"))
-    for path in reader_channels(session, history) + ["/me/proposals", "/review"]:
+    for path in reader_channels(session, history) + [
+            "/me/proposals", "/review", "/review/patrol", "/review/reports", "/review/due"]:
         assert browser.get(path).status_code < 500, path
 
 

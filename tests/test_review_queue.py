@@ -9,6 +9,7 @@ from handbook.services import accounts
 from handbook.services import claims
 from handbook.services import moderation
 from handbook.services import pages
+from handbook.services import queues
 from handbook.services import reading
 from handbook.services import sections
 from handbook.services.errors import InvalidInput
@@ -48,7 +49,7 @@ def test_a_section_librarian_sees_and_decides_only_their_sections(app, client, s
     assert [item.revision.id for item in mine.items] == [bridging.id]
     everything = reading.review_queue(session, librarian=roles_librarian, mine=False)
     assert len(everything.items) == 3
-    assert reading.pending_total(session, roles_librarian) == 1
+    assert queues.counts(session, roles_librarian).proposals == 1
     with pytest.raises(Forbidden):
         moderation.approve(session, roles_librarian, weaving_one.id, renderer=RENDER)
     session.rollback()

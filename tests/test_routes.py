@@ -3,6 +3,7 @@
 import pytest
 
 from handbook import tokens
+from handbook.models import Revision
 from handbook.models import Role
 from handbook.services import accounts
 from handbook.services import notifications
@@ -31,6 +32,9 @@ ROUTES = {
     "reading.recent": ("GET", "/recent", 200, 200, 200, 200, 200, 200),
     "reading.recent_feed": ("GET", "/recent.atom", 200, 200, 200, 200, 200, 200),
     "reading.person": ("GET", "/users/libby", 200, 200, 200, 200, 200, 200),
+    "reports.new": ("GET", "/wiki/network-weaving/report", 200, 200, 200, 200, 200, 200),
+    "reports.queue": ("GET", "/review/reports", LOGIN, 403, 200, 200, LOGIN, 403),
+    "reports.item": ("GET", "/review/reports/{page}", LOGIN, 403, 200, 200, LOGIN, 403),
     "search.results": ("GET", "/search?q=weaving", 200, 200, 200, 200, 200, 200),
     "search.api": ("GET", "/api/v1/search?q=weaving", 200, 200, 200, 200, 200, 200),
     "editing.edit": ("GET", "/wiki/network-weaving/edit?fresh=1", LOGIN, 200, 200, 200, LOGIN, 403),
@@ -54,6 +58,10 @@ ROUTES = {
     "admin.reasons_list": ("GET", "/admin/reasons", LOGIN, 403, 403, 200, LOGIN, 403),
     "review.edit": ("GET", "/review/{proposal}/edit", LOGIN, 403, 200, 200, LOGIN, 403),
     "admin.log": ("GET", "/admin/log", LOGIN, 403, 403, 200, LOGIN, 403),
+    "patrol.queue": ("GET", "/review/patrol", LOGIN, 403, 200, 200, LOGIN, 403),
+    "due.queue": ("GET", "/review/due", LOGIN, 403, 200, 200, LOGIN, 403),
+    "redaction.hide": ("GET", "/wiki/network-weaving/revisions/{first}/hide", LOGIN, 403, 200, 200, LOGIN, 403),
+    "cleanup.undo": ("GET", "/users/target/undo", LOGIN, 403, 200, 200, LOGIN, 403),
     "structure.move": ("POST", "/manage/sections/practical-methods/move", LOGIN, 403, 302, 302, LOGIN, 403),
     "editing.move": ("POST", "/wiki/network-weaving/move", LOGIN, 403, 302, 302, LOGIN, 403),
     "admin.set_role": ("POST", "/admin/users/target/role", LOGIN, 403, 403, 302, LOGIN, 403),
@@ -89,6 +97,13 @@ ROUTES = {
     "notifications.watch_section": ("POST", "/sections/practical-methods/watch", LOGIN, 302, 302, 302, LOGIN, 302),
     "admin.sections": ("POST", "/admin/users/librarian/sections", LOGIN, 403, 403, 302, LOGIN, 403),
     "admin.confirm": ("POST", "/admin/users/target/confirm", LOGIN, 403, 403, 302, LOGIN, 403),
+    "reports.resolve": ("POST", "/review/reports/{page}/resolve", LOGIN, 403, 400, 400, LOGIN, 403),
+    "structure.rules": ("POST", "/manage/sections/practical-methods/rules", LOGIN, 403, 302, 400, LOGIN, 403),
+    "trust.set_trust": ("POST", "/users/target/trust/practical-methods", LOGIN, 403, 400, 400, LOGIN, 403),
+    "patrol.mark": ("POST", "/review/patrol/{patrol}/patrolled", LOGIN, 403, 302, 302, LOGIN, 403),
+    "due.mark_reviewed": ("POST", "/wiki/network-weaving/reviewed", LOGIN, 403, 302, 302, LOGIN, 403),
+    "redaction.unhide": ("POST", "/wiki/network-weaving/revisions/{first}/unhide", LOGIN, 403, 403, 302, LOGIN, 403),
+    "patrol.revert": ("POST", "/review/patrol/{patrol_current}/revert", LOGIN, 403, 302, 302, LOGIN, 403),
     "accounts.logout": ("POST", "/logout", LOGIN, 302, 302, 302, LOGIN, 302),
 }
 
@@ -119,9 +134,11 @@ def world(app, session, make_user, make_page):
                               path="/me/proposals", title="Network weaving", librarian="libby",
                               reason="Not yet")
     feed_token = notifications.new_feed_token(session, users["contributor"])
+    for revision_id in (first, page.current_revision_id):
+        session.get(Revision, revision_id).unpatrolled = True
     session.commit()
     secret = app.config["SECRET_KEY"]
-    ids = {"first": first, "second": page.current_revision_id, "proposal": proposal.id,
+    ids = {"first": first, "second": page.current_revision_id, "proposal": proposal.id, "patrol": first, "patrol_current": page.current_revision_id, "page": page.id,
            "other_proposal": other.id, "notification": told.id, "reason": reason.id, "feed_token": feed_token,
            "confirm_token": tokens.confirm_address(secret, users["unconfirmed"].id,
                                                    "unconfirmed@example.org"),

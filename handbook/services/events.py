@@ -128,3 +128,20 @@ def second_look(session, proposal):
         session, librarians, "second_look", key=f"second-look:{proposal.id}",
         path=f"/review/{proposal.id}", title=proposal.title, author=proposal.author.public_name,
         reason=proposal.reason)
+
+
+@notifications.event("report_resolved", "A problem I reported was dealt with")
+def report_resolved(session, page, resolved, librarian, resolution, note):
+    """Reporters with an account hear what a librarian did about the page, once each however
+    many of the `resolved` (report id, reporter id) pairs were theirs."""
+    first_report = {}
+    for report_id, reporter_id in sorted(resolved):
+        if reporter_id is not None and reporter_id != librarian.id:
+            first_report.setdefault(reporter_id, report_id)
+    if not first_report:
+        return
+    for reporter in session.scalars(select(User).where(User.id.in_(first_report))):
+        notifications.tell(
+            session, reporter, "report_resolved", key=f"report:{first_report[reporter.id]}",
+            path=_page_path(page), title=page.title, resolution=resolution,
+            librarian=librarian.public_name, note=note)

@@ -28,9 +28,11 @@ from handbook.rendering import link_targets
 from handbook.rendering import slugify
 from handbook.services import audit
 from handbook.services import events
+from handbook.services import freshness
 from handbook.services import links
 from handbook.services import protection
 from handbook.services import titles
+from handbook.services import trust
 from handbook.services import watching
 from handbook.services import workflow
 from handbook.services.errors import EditConflict
@@ -90,11 +92,18 @@ def create_page(session, user, *, section_id, title, body, summary="", renderer)
     summary = clean_summary(summary) or "New page"
     section = get_section(session, section_id)
     permissions.require(permissions.may_propose(user, section.protection), PROTECTED)
+    trusted = _trusted(session, user, section)
     rendered = render(session, renderer, body)
     db.begin_write(session)
     page = _claim_slug(session, user, title, section)
     revision = add_revision(session, page, user, title, body, summary, base=None, rendered=rendered)
-    return _finish(session, user, page, revision, expected=None, merged=False)
+    return _finish(session, user, page, revision, expected=None, merged=False, trusted=trusted)
+
+
+def _trusted(session, user, section):
+    """Whether the author is trusted in `section`; refuses a throttled author at their limit."""
+    standing = trust.check_may_open(session, user, section)
+    return standing is not None and standing.trusted
 
 
 def _claim_slug(session, user, title, section):
@@ -155,16 +164,18 @@ def save_edit(session, user, page, *, body, summary="", base_revision_id, render
         body, merged = result.text, True
     if current is not None and body == current.body:
         raise NoChange("Nothing changed, so no new revision was made.")
+    trusted = _trusted(session, user, page.section)
     rendered = render(session, renderer, body)
     db.begin_write(session)
     lock_page(session, page)
-    if not permissions.publishes_directly(user, page.effective_protection):
+    if not permissions.publishes_directly(user, page.effective_protection, trusted):
         duplicate = _same_proposal(session, user, page, body)
         if duplicate is not None:
             return SaveOutcome(duplicate, False, merged, duplicate=True)
     title = current.title if current else page.title
     revision = add_revision(session, page, user, title, body, summary, base=current, rendered=rendered)
-    return _finish(session, user, page, revision, expected=page.current_revision_id, merged=merged)
+    return _finish(session, user, page, revision, expected=page.current_revision_id, merged=merged,
+                   trusted=trusted)
 
 
 def published_base(session, page, base_revision_id):
@@ -208,10 +219,12 @@ def add_revision(session, page, user, title, body, summary, *, base, rendered):
     return revision
 
 
-def _finish(session, user, page, revision, *, expected, merged):
-    """Publish a librarian's revision at once; a contributor's waits in the queue (and its
-    author watches the page, by their settings)."""
-    if permissions.publishes_directly(user, page.effective_protection):
+def _finish(session, user, page, revision, *, expected, merged, trusted=False):
+    """Publish a librarian's revision at once, and a trusted contributor's (which then waits
+    for patrol); any other waits in the queue (and its author watches the page, by their
+    settings)."""
+    if permissions.publishes_directly(user, page.effective_protection, trusted):
+        revision.unpatrolled = not permissions.is_librarian(user)
         publish(session, page, revision, expected=expected, reviewer=user)
         audit.record(session, user, "publish", page=page, revision=revision, detail=revision.summary)
     else:
@@ -229,6 +242,27 @@ def proposal_sent(session, user, page, revision):
 
 def publish(session, page, revision, *, expected, reviewer, action="publish"):
     """Make `revision` the page's live text: a compare-and-set on the current revision."""
+    _make_current(session, page, revision, expected)
+    now = utcnow()
+    workflow.move(session, revision, action, published_at=now, reviewer_id=reviewer.id,
+                  reviewed_at=now)
+    if freshness.counts_as_review(reviewer):
+        freshness.note_review(page, reviewer, now)
+    if revision.render_version != links.rendering.RENDER_VERSION or action == "approve":
+        changes.rendering_owed(session, page.id)
+    events.watched_change(session, page, revision, reviewer)
+
+
+def show_instead(session, page, revision, *, expected):
+    """Make an earlier published `revision` the page's live text again, without a new
+    revision (when the current one is hidden)."""
+    _make_current(session, page, revision, expected)
+    if revision.render_version != links.rendering.RENDER_VERSION:
+        changes.rendering_owed(session, page.id)
+
+
+def _make_current(session, page, revision, expected):
+    """Compare-and-set the page's current revision, and declare what that changes."""
     swapped = session.execute(
         update(Page)
         .where(
@@ -248,18 +282,12 @@ def publish(session, page, revision, *, expected, reviewer, action="publish"):
     set_committed_value(page, "current_revision", revision)
     set_committed_value(page, "title", revision.title)
     set_committed_value(page, "title_key", slugify(revision.title))
-    now = utcnow()
-    workflow.move(session, revision, action, published_at=now, reviewer_id=reviewer.id,
-                  reviewed_at=now)
     links.replace_links(session, page, link_targets(revision.body))
     changes.page_changed(session, page.id)
     if expected is None:
         changes.addresses_changed(session, links.addresses_of(session, page))
     elif old_key != page.title_key:
         changes.addresses_changed(session, {old_key, page.title_key})
-    if revision.render_version != links.rendering.RENDER_VERSION or action == "approve":
-        changes.rendering_owed(session, page.id)
-    events.watched_change(session, page, revision, reviewer)
     changes.rebase_owed(session, page.id)
 
 
@@ -269,6 +297,8 @@ def revert(session, user, page, revision_id, *, renderer):
     target = session.get(Revision, revision_id)
     if target is None or target.page_id != page.id or target.status is not RevisionStatus.published:
         raise NotFound("No such published revision of this page.")
+    if target.text_hidden:
+        raise InvalidInput("That revision's text is hidden, so it cannot be restored.")
     current = page.current_revision
     if target.body == current.body and target.title == current.title:
         raise NoChange("That revision's text is already the current text.")
@@ -277,9 +307,20 @@ def revert(session, user, page, revision_id, *, renderer):
     except RenderRefused:
         rendered = None  # it rendered once: keep that rendering and try again after the commit
     db.begin_write(session)
+    revision = restore(session, user, page, target, rendered=rendered)
+    audit.record(session, user, "revert", page=page, revision=revision,
+                 detail=f"to revision {target.id}")
+    return revision
+
+
+def restore(session, user, page, target, *, rendered=None,
+            summary="Reverted to revision {target}"):
+    """Publish `target`'s text again as a new revision (inside the caller's write), with a
+    fresh rendering or, without one, the target's own until it is rendered again."""
+    current = page.current_revision
     revision = Revision(
         page=page, title=current.title, body=target.body, author_id=user.id,
-        summary=f"Reverted to revision {target.id}", base_revision_id=current.id,
+        summary=summary.format(target=target.id), base_revision_id=current.id,
         status=RevisionStatus.pending, html=target.html, toc_html=target.toc_html,
         render_version=target.render_version,
     )
@@ -290,8 +331,6 @@ def revert(session, user, page, revision_id, *, renderer):
     session.add(revision)
     session.flush()
     publish(session, page, revision, expected=current.id, reviewer=user)
-    audit.record(session, user, "revert", page=page, revision=revision,
-                 detail=f"to revision {target.id}")
     return revision
 
 
@@ -354,10 +393,17 @@ def remove(session, user, page, reason):
     reason = clean_summary(reason, field="reason")
     if not reason:
         raise InvalidInput("Say why the page is removed.", "reason")
-    current = page.current_revision_id
-    if current is None:
+    if page.current_revision_id is None:
         raise NotFound("Only published pages can be removed.")
     db.begin_write(session)
+    audit.record(session, user, "remove", page=page, revision=page.current_revision,
+                 detail=reason)
+    take_down(session, user, page, reason)
+
+
+def take_down(session, user, page, reason):
+    """Unpublish the page (inside the caller's write) and withdraw the proposals on it."""
+    current = page.current_revision_id
     swapped = session.execute(
         update(Page).where(Page.id == page.id, Page.current_revision_id == current)
         .values(current_revision_id=None).execution_options(synchronize_session=False)
@@ -369,8 +415,6 @@ def remove(session, user, page, reason):
     links.replace_links(session, page, set())
     changes.page_changed(session, page.id)
     changes.addresses_changed(session, links.addresses_of(session, page))
-    audit.record(session, user, "remove", page=page, revision=session.get(Revision, current),
-                 detail=reason)
     for proposal in session.scalars(select(Revision).where(
             Revision.page_id == page.id, Revision.status.in_(workflow.OPEN))).all():
         workflow.move(session, proposal, "withdraw", reason=f"The page was removed: {reason}",

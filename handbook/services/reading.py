@@ -41,6 +41,8 @@ class PageView:
     section: Section
     author: User
     reviewer: User | None
+    #: the librarian who last reviewed the page (Page.reviewed_at says when)
+    checked_by: User | None
     pending: int
     backlinks: list
     previous: tuple | None
@@ -74,12 +76,14 @@ def _pending_subquery(page_id_column):
 # The page view's three statements, built once: a page view is the hot path.
 _AUTHOR = aliased(User)
 _REVIEWER = aliased(User)
+_CHECKER = aliased(User)
 _PAGE = (
-    select(Page, Revision, Section, _AUTHOR, _REVIEWER, _pending_subquery(Page.id))
+    select(Page, Revision, Section, _AUTHOR, _REVIEWER, _CHECKER, _pending_subquery(Page.id))
     .join(Revision, Revision.id == Page.current_revision_id)
     .join(Section, Section.id == Page.section_id)
     .join(_AUTHOR, _AUTHOR.id == Revision.author_id)
     .outerjoin(_REVIEWER, _REVIEWER.id == Revision.reviewer_id)
+    .outerjoin(_CHECKER, _CHECKER.id == Page.reviewed_by_id)
     .where(Page.slug == bindparam("slug"))
 )
 _BACKLINKS = (
@@ -113,7 +117,7 @@ def page_view(session, slug):
     row = session.execute(_PAGE, {"slug": slug}).first()
     if row is None:
         return _moved_or_missing(session, slug)
-    page, revision, section, author, reviewer, pending = row
+    page, revision, section, author, reviewer, checked_by, pending = row
     backlinks = session.execute(
         _BACKLINKS, {"page_id": page.id, "slug": page.slug, "title_key": page.title_key}).all()
     neighbours = {
@@ -124,7 +128,7 @@ def page_view(session, slug):
     return PageView(
         page=page, revision=revision, section=section, author=author,
         reviewer=reviewer if reviewer is not None and reviewer.id != author.id else None,
-        pending=pending, backlinks=backlinks,
+        checked_by=checked_by, pending=pending, backlinks=backlinks,
         previous=_link(neighbours.get("previous")), next=_link(neighbours.get("next")),
     )
 
@@ -180,15 +184,6 @@ def proposer_ids(session, page):
     ))
 
 
-def pending_total(session, librarian=None):
-    """Pending proposals (in the librarian's sections, for one not given them all)."""
-    query = select(func.count(Revision.id)).where(Revision.status == RevisionStatus.pending)
-    if librarian is not None and not permissions.reviews_every_section(librarian):
-        query = query.join(Page, Page.id == Revision.page_id).where(
-            Page.section_id.in_([section.id for section in librarian.review_sections]))
-    return session.scalar(query)
-
-
 def contents(session):
     """Sections in order, each with its published pages in order."""
     sections = session.scalars(select(Section).order_by(Section.position, Section.id)).all()
@@ -216,18 +211,17 @@ def history(session, page, number, size):
     return revisions, total
 
 
-def previous_published(session, revision):
-    """The published revision before `revision` on its page (what it changed), or None."""
-    return session.scalar(
-        select(Revision)
-        .where(
-            Revision.page_id == revision.page_id,
-            Revision.status == RevisionStatus.published,
-            Revision.id < revision.id,
-        )
-        .order_by(Revision.id.desc())
-        .limit(1)
+def previous_published(session, revision, *, hidden_too=False):
+    """The published revision before `revision` on its page (what it changed), or None;
+    revisions whose text is hidden are passed over unless `hidden_too`."""
+    query = select(Revision).where(
+        Revision.page_id == revision.page_id,
+        Revision.status == RevisionStatus.published,
+        Revision.id < revision.id,
     )
+    if not hidden_too:
+        query = query.where(Revision.text_hidden.is_(False))
+    return session.scalar(query.order_by(Revision.id.desc()).limit(1))
 
 
 def recent_changes(session, limit=50):

@@ -11,6 +11,7 @@ from handbook.models import Section
 from handbook.render_budget import RenderRefused
 from handbook.rendering import slugify
 from handbook.services import audit
+from handbook.services import freshness
 from handbook.services import links
 from handbook.services import titles
 from handbook.services.errors import InvalidInput
@@ -72,6 +73,34 @@ def update_section(session, user, section, *, title, summary="", introduction=""
     audit.record(session, user, "section", detail=f"edited {section.title}")
     changes.layout_changed(session)
     return section
+
+
+#: the trust thresholds of a section, which admins set
+THRESHOLDS = ("trust_after", "trust_window_days", "throttle_after", "throttle_pending")
+MAX_PHRASES_CHARS = 5000
+
+
+def set_rules(session, user, section, *, review_interval_months, guard_phrases, thresholds=None):
+    """A section's review interval and guard phrases (its librarians) and, from admins, its
+    trust thresholds (a dict of THRESHOLDS); audited."""
+    permissions.require(permissions.may_review_section(user, section.id))
+    if thresholds is not None:
+        permissions.require(permissions.may_set_trust_rules(user),
+                            "Only admins change the trust thresholds.")
+    phrases = "\n".join(line.strip() for line in (guard_phrases or "").splitlines() if line.strip())
+    if len(phrases) > MAX_PHRASES_CHARS:
+        raise InvalidInput(f"Keep the phrases under {MAX_PHRASES_CHARS} characters.",
+                           "guard_phrases")
+    db.begin_write(session)
+    freshness.set_interval(session, section, review_interval_months)
+    section.guard_phrases = phrases
+    for name, value in (thresholds or {}).items():
+        setattr(section, name, value)
+    detail = (f"rules of {section.title}: review every {review_interval_months or 'never'}"
+              f" months, {len(phrases.splitlines())} guard phrase(s)")
+    if thresholds:
+        detail += ", " + ", ".join(f"{name} {value}" for name, value in thresholds.items())
+    audit.record(session, user, "section rules", detail=detail)
 
 
 def move_section(session, user, section, direction):

@@ -1,28 +1,39 @@
 """Blueprints, one per area, plus what every view shares: errors, UTF-8 checks, navigation."""
 
+from datetime import datetime
+from datetime import timezone
+
 from flask import render_template
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from handbook import db
 from handbook import permissions
-from handbook.services.reading import pending_total
+from handbook import rate_limits
+from handbook.services import queues
 from handbook.services.errors import NotFound
 from handbook.views import accounts
 from handbook.views import admin
+from handbook.views import cleanup
+from handbook.views import due
 from handbook.views import editing
 from handbook.views import notifications
+from handbook.views import patrol
 from handbook.views import proposals
 from handbook.views import reading
+from handbook.views import redaction
+from handbook.views import reports
 from handbook.views import review
 from handbook.views import search
 from handbook.views import settings
 from handbook.views import structure
+from handbook.views import trust
 
 BLUEPRINTS = [
     reading.blueprint, editing.blueprint, accounts.blueprint, proposals.blueprint,
     review.blueprint, structure.blueprint, admin.blueprint, search.blueprint,
-    settings.blueprint, notifications.blueprint,
+    settings.blueprint, notifications.blueprint, patrol.blueprint, due.blueprint,
+    redaction.blueprint, trust.blueprint, cleanup.blueprint, reports.blueprint,
 ]
 
 
@@ -58,8 +69,19 @@ def _too_many(error):
     limit = getattr(error, "limit", None)
     if limit is not None:
         return (f"Too many requests: the limit here is {error.description}."
-                " Wait a little, then try again.")
+                f" {_when_to_retry()}")
     return _described(error, "Too many attempts. Wait a few minutes, then try again.")
+
+
+def _when_to_retry():
+    """"Try again in N minutes (at HH:MM UTC)." from the breached limit's window."""
+    current = rate_limits.limiter.current_limit
+    if current is None:
+        return "Wait a little, then try again."
+    reset = datetime.fromtimestamp(current.reset_at, timezone.utc)
+    minutes = max(1, -(-int((reset - datetime.now(timezone.utc)).total_seconds()) // 60))
+    return (f"Try again in {minutes} minute{'s' if minutes != 1 else ''}"
+            f" (from {reset.strftime('%H:%M')} UTC).")
 
 
 def _server_error(_error):
@@ -68,11 +90,11 @@ def _server_error(_error):
 
 
 def _navigation():
-    """Template globals: the permissions module, the review count for librarians and the
-    unread notifications of a logged-in account."""
-    pending = unread = None
+    """Template globals: the permissions module, the moderation queues' counts for librarians
+    and the unread notifications of a logged-in account."""
+    waiting = unread = None
     if permissions.may_use_inbox(current_user):
         unread = current_user.unread_notifications
     if permissions.may_review(current_user):
-        pending = pending_total(db.get_session(), current_user)
-    return {"can": permissions, "pending_reviews": pending, "unread_notifications": unread}
+        waiting = queues.counts(db.get_session(), current_user)
+    return {"can": permissions, "waiting": waiting, "unread_notifications": unread}

@@ -42,17 +42,30 @@ def register():
         return redirect(url_for("reading.contents"))
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
-        return render_template("register.html", form=form), status
-    _, problem = attempt(lambda session: accounts.register(
-        session, form.name.data, form.email.data, form.password.data))
-    if problem is not None:
-        return render_template("register.html", form=form, error=str(problem)), 400
-    # The same answer whether or not the address already had an account.
+        return _register_page(form, status=status)
+    fastest = current_app.config["REGISTER_MIN_SECONDS"]
+    elapsed = tokens.seconds_since_shown(secret(), form.started.data)
+    if fastest and (elapsed is None or elapsed < fastest):
+        return _register_page(form, "That was quicker than a person can fill in the form."
+                                    " Check it, then send it again.")
+    if not form.website.data:
+        _, problem = attempt(lambda session: accounts.register(
+            session, form.name.data, form.email.data, form.password.data))
+        if problem is not None:
+            return _register_page(form, str(problem))
+    # The same answer whether or not the address already had an account (or a robot filled
+    # in the trap field, so nothing was made).
     flash(f"Thank you. If the address {form.email.data.strip()} was not already registered,"
           f" the account “{form.name.data.strip()}” is ready: log in with it below. We have"
           " sent a link to that address: open it to confirm the address, and then you can"
           " propose changes.", "success")
     return redirect(url_for("accounts.login"))
+
+
+def _register_page(form, error=None, status=400):
+    """The registration form, stamped afresh with the moment it is shown."""
+    form.started.data = tokens.form_shown(secret())
+    return render_template("register.html", form=form, error=error), status
 
 
 def secret():

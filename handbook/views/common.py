@@ -1,6 +1,7 @@
 """Small helpers the blueprints share: access, the commit ladder, numbers from requests."""
 
 import functools
+from urllib.parse import urlsplit
 
 from flask import abort
 from flask import current_app
@@ -95,6 +96,11 @@ def attempt_and_say(action, done):
 def renderer():
     """The app's bounded renderer, handed to services that render."""
     return current_app.extensions["handbook_renderer"]
+
+
+def own_host():
+    """The handbook's own host name (links to it are not external)."""
+    return urlsplit(current_app.config["BASE_URL"]).hostname or ""
 
 
 def user():

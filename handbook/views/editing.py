@@ -21,7 +21,9 @@ from handbook.services import links
 from handbook.services import pages
 from handbook.services import protection
 from handbook.services import reading
+from handbook.services import screening
 from handbook.services import sections
+from handbook.services import trust
 from handbook.services.errors import EditConflict
 from handbook.services.errors import InvalidInput
 from handbook.services.errors import NoChange
@@ -30,6 +32,7 @@ from handbook.views.common import allowed
 from handbook.views.common import attempt
 from handbook.views.common import attempt_and_say
 from handbook.views.common import form_id
+from handbook.views.common import own_host
 from handbook.views.common import renderer
 from handbook.views.common import to_page
 from handbook.views.common import user
@@ -37,7 +40,7 @@ from handbook.views.common import user
 blueprint = Blueprint("editing", __name__)
 
 
-def _page(session, slug):
+def published_page(session, slug):
     found = reading.find_page(session, slug)
     if isinstance(found, reading.Moved) or not found.is_published:
         raise pages.NotFound("There is no page here.")
@@ -71,9 +74,10 @@ def announce(outcome):
 @blueprint.route("/wiki/<slug>/edit", methods=["GET", "POST"])
 @allowed(permissions.may_edit)
 @rate_limits.expensive
+@rate_limits.propose
 def edit(slug):
     session = db.get_session()
-    page = _page(session, slug)
+    page = published_page(session, slug)
     if not permissions.may_propose(current_user, page.effective_protection):
         return render_template("protected.html", page=page), 403
     form = EditForm()
@@ -87,31 +91,55 @@ def edit(slug):
             return redirect(url_for("proposals.amend", revision_id=waiting.id))
         form.body.data = page.current_revision.body
         form.base_revision_id.data = page.current_revision_id
-        return render_template("edit.html", page=page, form=form)
+        return _edit_page(page, form)
     if not form.validate_on_submit():
-        return render_template("edit.html", page=page, form=form), 400
+        return _edit_page(page, form, 400)
     if request.form.get("action") == "preview":
         html, error = _preview(session, form.body.data)
-        return render_template("edit.html", page=page, form=form, preview=html, error=error)
+        return _edit_page(page, form, preview=html, error=error)
+    findings = screen(page.section, page.current_revision.body, form.body.data)
+    if findings:
+        return _edit_page(page, form, findings=findings)
     outcome, problem = attempt(lambda session: pages.save_edit(
         session, user(), page, body=form.body.data, summary=form.summary.data,
         base_revision_id=form_id(form.base_revision_id.data), renderer=renderer()))
     if isinstance(problem, EditConflict):
         form.base_revision_id.data = problem.current.id if problem.current else ""
-        return render_template("edit.html", page=page, form=form, conflict=problem,
-                               error=str(problem)), 409
+        return _edit_page(page, form, 409, conflict=problem, error=str(problem))
     if isinstance(problem, NoChange):
         flash(str(problem), "info")
         return to_page(page.slug)
     if problem is not None:
-        return render_template("edit.html", page=page, form=form, error=str(problem)), 400
+        return _edit_page(page, form, 400, error=str(problem))
     announce(outcome)
     return to_page(page.slug)
+
+
+def _edit_page(page, form, status=200, **extra):
+    """The edit form, saying whether the author is trusted (their edit publishes at once) or
+    limited in how many proposals they may have open in the section."""
+    standing = None
+    if not permissions.is_librarian(current_user):
+        standing = trust.standing(db.get_session(), user(), page.section)
+    return render_template("edit.html", page=page, form=form, standing=standing, **extra), status
+
+
+#: the editor's button that sends a text the guard flagged, once the author has seen why
+SEND_ANYWAY = "send_anyway"
+
+
+def screen(section, old, new):
+    """The confidentiality guard's findings in a submitted text, unless the author has seen
+    them and chose to send it anyway."""
+    if request.form.get("action") == SEND_ANYWAY:
+        return []
+    return screening.findings(section, current_user, old, new, own_host())
 
 
 @blueprint.route("/new", methods=["GET", "POST"])
 @allowed(permissions.may_edit)
 @rate_limits.expensive
+@rate_limits.propose
 def new():
     session = db.get_session()
     form = NewPageForm()
@@ -134,6 +162,9 @@ def new():
     if request.form.get("action") == "preview":
         html, error = _preview(session, form.body.data)
         return render_template("new.html", form=form, preview=html, error=error)
+    findings = screen(pages.get_section(session, form.section_id.data), "", form.body.data)
+    if findings:
+        return render_template("new.html", form=form, findings=findings)
     outcome, problem = attempt(lambda session: pages.create_page(
         session, user(), section_id=form.section_id.data, title=form.title.data,
         body=form.body.data, summary=form.summary.data, renderer=renderer()))
@@ -160,7 +191,7 @@ def preview():
 @allowed(permissions.may_revert)
 def revert(slug, revision_id):
     session = db.get_session()
-    page = _page(session, slug)
+    page = published_page(session, slug)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("reading.history", slug=slug))
     revision, problem = attempt(lambda session: pages.revert(
@@ -176,7 +207,7 @@ def revert(slug, revision_id):
 @allowed(permissions.may_rename)
 def rename(slug):
     session = db.get_session()
-    page = _page(session, slug)
+    page = published_page(session, slug)
     form = RenameForm()
     form.section_id.choices = [(s.id, s.title) for s in reading.sections(session)]
     if request.method == "GET":
@@ -202,7 +233,7 @@ def rename(slug):
 @allowed(permissions.may_protect)
 def protect(slug):
     """Set the page's own protection level, or let it follow its section's."""
-    page = _page(db.get_session(), slug)
+    page = published_page(db.get_session(), slug)
     if ActionForm().validate_on_submit():
         attempt_and_say(lambda session: protection.set_page_protection(
             session, user(), page, request.form.get("protection", "")), "Protection saved.")
@@ -213,7 +244,7 @@ def protect(slug):
 @allowed(permissions.may_remove)
 def remove(slug):
     session = db.get_session()
-    page = _page(session, slug)
+    page = published_page(session, slug)
     section_slug = page.section.slug
     form = RejectForm()
     if not form.validate_on_submit():
@@ -229,7 +260,7 @@ def remove(slug):
 @allowed(permissions.may_manage_sections)
 def move(slug):
     session = db.get_session()
-    page = _page(session, slug)
+    page = published_page(session, slug)
     section_slug = page.section.slug
     if ActionForm().validate_on_submit():
         direction = -1 if request.form.get("direction") == "up" else 1

@@ -25,6 +25,7 @@ from handbook.views.common import form_id
 from handbook.views.common import renderer
 from handbook.views.common import user
 from handbook.views.editing import announce
+from handbook.views.editing import screen
 
 blueprint = Blueprint("proposals", __name__)
 
@@ -70,6 +71,7 @@ def withdraw(revision_id):
 @blueprint.route("/me/proposals/<int:revision_id>/amend", methods=["GET", "POST"])
 @login_required
 @rate_limits.expensive
+@rate_limits.propose
 def amend(revision_id):
     session = db.get_session()
     proposal = _own(session, revision_id)
@@ -81,6 +83,10 @@ def amend(revision_id):
         return amend_page(proposal, form=form, draft=draft)
     if not form.validate_on_submit():
         return amend_page(proposal, 400, form=form)
+    current = proposal.page.current_revision
+    findings = screen(proposal.page.section, current.body if current else "", form.body.data)
+    if findings:
+        return amend_page(proposal, form=form, findings=findings)
     outcome, problem = attempt(lambda session: moderation.amend(
         session, user(), revision_id, body=form.body.data, summary=form.summary.data,
         base_revision_id=form_id(form.base_revision_id.data), renderer=renderer()))

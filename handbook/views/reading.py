@@ -15,9 +15,11 @@ from handbook import page_cache
 from handbook import permissions
 from handbook.diffing import line_diff
 from handbook.models import Revision
+from handbook.models import Role
 from handbook.services import accounts
 from handbook.services import reading
 from handbook.services import sections
+from handbook.services import trust
 from handbook.services import watching
 from handbook.services.errors import NotFound
 from handbook.views.common import positive_int
@@ -105,7 +107,8 @@ def revision(slug, revision_id):
     found = _published_page(session, slug)
     shown = _visible_revision(session, found, revision_id)
     return render_template("revision.html", page=found, revision=shown,
-                           previous=reading.previous_published(session, shown))
+                           previous=reading.previous_published(
+                               session, shown, hidden_too=permissions.may_see_redacted(current_user)))
 
 
 @blueprint.get("/wiki/<slug>/diff")
@@ -115,7 +118,8 @@ def diff(slug):
     new = _visible_revision(session, found, positive_int(request.args.get("to"), 0)
                             or found.current_revision_id)
     old_id = positive_int(request.args.get("from"), 0)
-    old = _visible_revision(session, found, old_id) if old_id else reading.previous_published(session, new)
+    old = _visible_revision(session, found, old_id) if old_id else reading.previous_published(
+        session, new, hidden_too=permissions.may_see_redacted(current_user))
     rows = line_diff(old.body if old else "", new.body)
     return render_template("diff.html", page=found, old=old, new=new, rows=rows)
 
@@ -139,5 +143,10 @@ def person(name):
     user = accounts.get_by_name(session, name)
     if user.deleted_at is not None:
         raise NotFound("No such person.")
+    standings = []
+    if permissions.is_librarian(current_user) and user.role is Role.contributor:
+        standings = [trust.standing(session, user, found) for found in reading.sections(session)
+                     if permissions.may_grant_trust(current_user, found.id, user)]
     return render_template("person.html", person=user,
-                           revisions=reading.contributions(session, user))
+                           revisions=reading.contributions(session, user),
+                           trusted=trust.trusted_sections(session, user), standings=standings)

@@ -25,16 +25,19 @@ from handbook.search.query import clean
 from handbook import rate_limits
 from handbook.services import claims
 from handbook.services import discussion
+from handbook.services import guard
 from handbook.services import moderation
 from handbook.services import protection
 from handbook.services import queue_health
 from handbook.services import reading
 from handbook.services import reasons
+from handbook.services import screening
 from handbook.services.errors import EditConflict
 from handbook.services.errors import InvalidInput
 from handbook.views.common import allowed
 from handbook.views.common import attempt
 from handbook.views.common import form_id
+from handbook.views.common import own_host
 from handbook.views.common import renderer
 from handbook.views.common import user
 from handbook.views.proposals import amend_page
@@ -114,10 +117,13 @@ def _show(proposal, status=200, **extra):
     page = proposal.page
     current = page.current_revision
     base = proposal.base_revision
-    against_published = line_diff(current.body if current else "", proposal.body)
+    findings = flagged(proposal)
+    against_published = guard.flag_rows(line_diff(current.body if current else "", proposal.body),
+                                        findings)
     against_base = None
     if proposal.base_revision_id != page.current_revision_id:
-        against_base = line_diff(base.body if base else "", proposal.body)
+        against_base = guard.flag_rows(line_diff(base.body if base else "", proposal.body),
+                                       findings)
     return render_template(
         "review_item.html", proposal=proposal, page=page, current=current,
         against_published=against_published, against_base=against_base,
@@ -127,9 +133,16 @@ def _show(proposal, status=200, **extra):
         notes=discussion.notes(session, proposal), action_form=ActionForm(),
         successor=moderation.successor(session, proposal),
         approvals=protection.approvals(session, proposal),
-        claimed_by=claims.holder(proposal),
+        claimed_by=claims.holder(proposal), findings=findings,
         **extra,
     ), status
+
+
+def flagged(proposal):
+    """The confidentiality guard's findings in what the proposal adds to the published text."""
+    current = proposal.page.current_revision
+    return screening.findings(proposal.page.section, proposal.author,
+                              current.body if current else "", proposal.body, own_host())
 
 
 @blueprint.get("/review/<int:revision_id>")
@@ -145,6 +158,9 @@ def approve(revision_id):
     proposal = moderation.get_proposal(session, current_user, revision_id)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("review.item", revision_id=revision_id))
+    if request.form.get("confirm_findings") != "1" and flagged(proposal):
+        return _show(proposal, 400, error="The confidentiality guard flagged passages in this"
+                     " proposal: check them, tick the box to confirm, then approve.")
     published, problem = attempt(lambda session: moderation.approve(
         session, user(), revision_id, renderer=renderer(), confirm_claim=_confirmed()))
     if isinstance(problem, EditConflict):

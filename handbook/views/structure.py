@@ -6,11 +6,13 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_login import current_user
 
 from handbook import db
 from handbook import permissions
 from handbook.forms import ActionForm
 from handbook.forms import SectionForm
+from handbook.forms import SectionRulesForm
 from handbook.services import reading
 from handbook.services import protection
 from handbook.services import sections
@@ -54,15 +56,46 @@ def edit(slug):
     form = SectionForm(obj=section if request.method == "GET" else None)
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
-        return render_template("section_form.html", form=form, section=section,
-                               levels=protection.LABELS, action_form=ActionForm()), status
+        return _section_page(section, form=form, status=status)
     _, problem = attempt(lambda session: sections.update_section(
         session, user(), section, title=form.title.data, summary=form.summary.data,
         introduction=form.introduction.data, renderer=renderer()))
     if problem is not None:
-        return render_template("section_form.html", form=form, section=section, error=str(problem)), 400
+        return _section_page(section, form=form, error=str(problem))
     flash("Section saved.", "success")
     return redirect(url_for("reading.section", slug=section.slug))
+
+
+def _section_page(section, *, form=None, rules=None, error=None, status=400):
+    """The section's edit page: its text, rules and protection."""
+    return render_template(
+        "section_form.html", section=section, form=form or SectionForm(obj=section),
+        rules=rules or SectionRulesForm(obj=section), levels=protection.LABELS,
+        action_form=ActionForm(), error=error), status
+
+
+@blueprint.post("/<slug>/rules")
+@allowed(permissions.may_manage_sections)
+def rules(slug):
+    """Review interval, guard phrases and (admins) trust thresholds."""
+    session = db.get_session()
+    section = sections.get_by_slug(session, slug)
+    form = SectionRulesForm()
+    admin = permissions.may_set_trust_rules(current_user)
+    if not admin:
+        for name in sections.THRESHOLDS:
+            form[name].validators = []
+    if not form.validate_on_submit():
+        return _section_page(section, rules=form, error="Check the rules: " + "; ".join(
+            f"{form[name].label.text}: {' '.join(errors)}" for name, errors in form.errors.items()))
+    thresholds = {name: form[name].data for name in sections.THRESHOLDS} if admin else None
+    _, problem = attempt(lambda session: sections.set_rules(
+        session, user(), section, review_interval_months=form.review_interval_months.data,
+        guard_phrases=form.guard_phrases.data, thresholds=thresholds))
+    if problem is not None:
+        return _section_page(section, rules=form, error=str(problem))
+    flash("Rules saved.", "success")
+    return redirect(url_for("structure.edit", slug=section.slug) + "#rules")
 
 
 @blueprint.post("/<slug>/protection")
