@@ -138,3 +138,23 @@ def test_librarians_see_hidden_text_marked_and_hide_through_the_history(
     shown = client.get(f"/wiki/network-weaving/revisions/{bad.id}").get_data(as_text=True)
     assert "Mrs Example" in shown and "hidden from readers" in shown
     assert "Personal details" in client.get("/wiki/network-weaving/history").get_data(as_text=True)
+
+
+def test_hiding_a_summary_drops_it_from_watchers_notices(session, make_page, librarian,
+                                                         make_user):
+    from handbook.models import Notification
+    from handbook.services import watching
+
+    page = make_page("Network weaving", "Weaving.\n")
+    watcher = make_user(name="wanda")
+    watching.watch(session, watcher, page=page)
+    session.commit()
+    edit = pages.save_edit(session, librarian, page, body="Weaving more.\n",
+                           summary="Mrs Example asked for this",
+                           base_revision_id=page.current_revision_id, renderer=RENDER).revision
+    session.commit()
+    notice = session.scalar(select(Notification).where(Notification.user_id == watcher.id))
+    assert "Mrs Example" in notice.body
+    hide(session, librarian, edit, text=False, summary=True)
+    session.refresh(notice)
+    assert "Mrs Example" not in notice.body and "summary was hidden" in notice.body

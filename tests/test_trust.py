@@ -167,7 +167,7 @@ def test_patrol_revert_refuses_once_the_page_moved_on(session, make_page, contri
 
 
 def test_an_often_rejected_author_may_have_only_a_few_proposals_open(
-        session, make_page, contributor, librarian, section):
+        client, session, make_page, contributor, librarian, section):
     page = make_page("Network weaving", "One\n")
     for number in range(3):
         reject(session, contributor, librarian, page, f"Bad {number}\n")
@@ -179,6 +179,9 @@ def test_an_often_rejected_author_may_have_only_a_few_proposals_open(
     with pytest.raises(InvalidInput, match="at most 2 waiting"):
         propose(session, contributor, page, "Try 3\n")
     session.rollback()
+    login(client, contributor)
+    edit_page = client.get("/wiki/network-weaving/edit?fresh=1").get_data(as_text=True)
+    assert "so you may have at most 2 waiting for review there at a time" in edit_page
     assert propose(session, librarian, page, "Librarians are never limited\n").status is (
         RevisionStatus.published)
 

@@ -25,8 +25,12 @@ def _unpatrolled(librarian):
     return query
 
 
-def queue(session, librarian, limit=200):
-    """Unpatrolled edits in the librarian's sections, oldest first."""
+#: edits shown at once in the patrol queue (each with its diff)
+PAGE_SIZE = 50
+
+
+def queue(session, librarian, limit=PAGE_SIZE):
+    """The oldest unpatrolled edits in the librarian's sections."""
     return session.scalars(
         _unpatrolled(librarian).options(joinedload(Revision.page), joinedload(Revision.author))
         .order_by(Revision.published_at, Revision.id).limit(limit)).all()

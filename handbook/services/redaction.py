@@ -10,6 +10,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from handbook import changes
 from handbook import db
 from handbook import permissions
+from handbook.models import Notification
 from handbook.models import Revision
 from handbook.models import RevisionStatus
 from handbook.models import utcnow
@@ -55,12 +56,23 @@ def hide(session, librarian, revision, *, text, summary, reason):
         text_hidden=revision.text_hidden or text, summary_hidden=revision.summary_hidden or summary,
         hidden_reason=reason, hidden_by_id=librarian.id, hidden_at=utcnow()),
         expected=(revision.text_hidden, revision.summary_hidden))
+    if summary:
+        _scrub_notifications(session, revision)
     hidden = " and ".join(word for word, chosen in (("text", text), ("summary", summary)) if chosen)
     audit.record(session, librarian, "redact", page=page, revision=revision,
                  detail=f"{hidden} hidden: {reason}"
                  + (f"; the page now shows revision {fallback.id}" if fallback else ""))
     changes.page_changed(session, page.id)
     return fallback or page.current_revision
+
+
+def _scrub_notifications(session, revision):
+    """Watchers' notices of the change quoted its summary: drop the quote (from their inbox, feed
+    and any mail not yet sent, which is composed from the notice)."""
+    session.execute(
+        update(Notification).where(Notification.key == f"change:{revision.id}")
+        .values(body=f"“{revision.title}” was changed. Its edit summary was hidden by a"
+                     " librarian.").execution_options(synchronize_session=False))
 
 
 def unhide(session, admin, revision):

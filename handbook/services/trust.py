@@ -59,6 +59,14 @@ class Standing:
     def at_limit(self):
         return self.throttled and self.open_proposals >= self.section.throttle_pending
 
+    @property
+    def limit_message(self):
+        """What a throttled author is told, plainly."""
+        return (f"{self.recent_rejections} of your proposals in “{self.section.title}” were"
+                f" rejected in the last {self.section.trust_window_days} days, so you may have"
+                f" at most {self.section.throttle_pending} waiting for review there at a time."
+                f" You have {self.open_proposals}: wait for a decision, or withdraw one, first.")
+
 
 def _approved_in(section_id=None):
     """Approved proposals (published or merged by someone other than their author)."""
@@ -125,16 +133,8 @@ def check_may_open(session, user, section):
         return None
     found = standing(session, user, section)
     if found.at_limit and not found.trusted:
-        raise InvalidInput(limit_message(found))
+        raise InvalidInput(found.limit_message)
     return found
-
-
-def limit_message(found):
-    """What a throttled author is told, plainly."""
-    return (f"{found.recent_rejections} of your proposals in “{found.section.title}” were"
-            f" rejected in the last {found.section.trust_window_days} days, so you may have at"
-            f" most {found.section.throttle_pending} waiting for review there at a time. You"
-            f" have {found.open_proposals}: wait for a decision, or withdraw one, first.")
 
 
 def set_grant(session, librarian, user, section, trusted):

@@ -183,7 +183,7 @@ def test_a_page_past_its_review_date_leaves_the_due_queue_when_marked_reviewed(
     expect(reviewer.get_by_text("No page is due for review.")).to_be_visible()
     reader = visitor()
     reader.goto("/wiki/network-weaving")
-    expect(reader.locator(".page-header")).to_contain_text("review due by")
+    expect(reader.locator(".page-header .freshness")).to_contain_text("review due by")
 
 
 def test_registration_and_proposals_answer_a_clear_429(app, visitor, make_page, contributor,
