@@ -154,7 +154,7 @@ def test_claims_sections_protection_and_queue_health(session, make_page, contrib
     expect(section_librarian.locator("table.queue tbody tr")).to_have_count(1)
     expect(section_librarian.locator("table.queue")).to_contain_text("Bridging")
 
-    first.get_by_role("navigation", name="Site").get_by_role("link", name="Queue health").click()
+    first.get_by_role("navigation", name="Moderation queues").get_by_role("link", name="Queue health").click()
     expect(first.get_by_role("heading", level=1)).to_have_text("Queue health")
     expect(first.locator("figure.chart svg polyline").first).to_be_attached()
     expect(first.locator("figure.chart")).to_contain_text("Network roles: 1 waiting now")
