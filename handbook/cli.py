@@ -1,4 +1,4 @@
-"""The `handbook` command: run, init, users, mail, import, export, rerender, drain."""
+"""The `handbook` command: run, init, users, mail, coffee, import, export, rerender, drain."""
 
 import logging
 import sys
@@ -25,6 +25,7 @@ from handbook.models import Revision
 from handbook.models import Role
 from handbook.search import check as search_check
 from handbook.services import accounts
+from handbook.services import coffee
 from handbook.services import notifications
 from handbook.services import links
 from handbook.services import reading
@@ -254,6 +255,31 @@ def mail_digest():
     with app_session(app) as session:
         queued = notifications.queue_digests(session, datetime.now(timezone.utc).date())
     click.echo(f"Queued {queued} digest mails." if queued else "No digests to send today.")
+
+
+@main.group("coffee", help="Randomised coffee pairings.")
+def coffee_group():
+    pass
+
+
+@coffee_group.command("pair", help="Make this fortnight's coffee round unless it is made, then"
+                      " ask whether people met a week after theirs (for a daily cron line).")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]),
+              help="A day in the fortnight whose round to make (default: today, UTC).")
+@click.option("--seed", type=click.IntRange(0, 2**31 - 1),
+              help="The round's random seed (default: one derived from the round).")
+def coffee_pair(day, seed):
+    app = create_app_for_command()
+    now = datetime.now(timezone.utc)
+    with app_session(app) as session:
+        made, new = coffee.run_round(session, day.date() if day else now.date(), seed=seed)
+        people = sum(len(match.members) for match in made.matches)
+        across = sum(match.across_sections for match in made.matches)
+        asked = coffee.ask_followups(session, now)
+    share = f"{round(100 * across / len(made.matches))} %" if made.matches else "no"
+    click.echo(f"Round {made.key}: {'made now' if new else 'made already'}, {len(made.matches)}"
+               f" matches, {people} people, {share} matches across sections.")
+    click.echo(f"Asked {asked} people whether they met.")
 
 
 @main.command("import", help="Import a folder in the content/ format (new pages and changed text).")

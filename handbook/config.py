@@ -68,6 +68,10 @@ DEFAULTS = {
     "REGISTER_MIN_SECONDS": 3,
     #: proposals and published edits sent (not previews), per account and per address
     "PROPOSE_LIMITS": "20 per hour",
+    #: comments written, per account and per address
+    "COMMENT_LIMITS": "20 per hour",
+    #: a member's comments wait for a librarian until this many have been approved
+    "COMMENTS_HELD_UNTIL": 2,
     #: readers' reports of a problem on a page, per account and per address
     "REPORT_LIMITS": "5 per hour",
 }

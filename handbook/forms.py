@@ -15,6 +15,12 @@ from wtforms.validators import InputRequired
 from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 
+from handbook.services.coffee import ANSWERS
+from handbook.services.coffee import MAX_AREA_CHARS
+from handbook.services.coffee import MAX_LINE_CHARS
+from handbook.services.coffee import MEET_BY
+from handbook.services.reflection import SCALE
+from handbook.services.reflection import STATEMENTS
 from handbook.services.reports import REASONS
 from handbook.services.reports import RESOLUTIONS
 from handbook.services.validation import MAX_REASON_CHARS
@@ -161,6 +167,8 @@ class ReportForm(FlaskForm):
                          render_kw={"rows": 4, "maxlength": MAX_REASON_CHARS})
     website = StringField("Leave this field empty",
                           render_kw={"autocomplete": "off", "tabindex": "-1"})
+    #: the comment reported, for a report on the page's discussion
+    comment = HiddenField()
 
 
 class ResolveReportsForm(FlaskForm):
@@ -169,6 +177,32 @@ class ResolveReportsForm(FlaskForm):
     note = TextAreaField("Note (shown to reporters with an account; needed to dismiss)",
                          render_kw={"rows": 3, "maxlength": MAX_REASON_CHARS})
     up_to = HiddenField()
+
+
+def _rating_each_statement(form):
+    """Give the form class one radio group per statement, named by the statement's key."""
+    for statement in STATEMENTS:
+        setattr(form, statement.key, RadioField(
+            statement.text, choices=_choices(SCALE), coerce=int, validate_choice=False))
+    return form
+
+
+@_rating_each_statement
+class ReflectionForm(FlaskForm):
+    """The network-role reflection; whether every statement is rated is for the service to say."""
+
+    def answers(self):
+        """{statement key: the rating chosen, or None}."""
+        return {statement.key: self[statement.key].data for statement in STATEMENTS}
+
+
+class SaveReflectionForm(ReflectionForm):
+    """The answers (hidden fields on the result page) and what a member chooses to keep and
+    share, each box unticked until they tick it."""
+
+    save = BooleanField("Save to my private profile")
+    on_profile = BooleanField("Show my strongest role on my public profile")
+    with_matches = BooleanField("Share my strongest role with my coffee matches")
 
 
 class HideRevisionForm(FlaskForm):
@@ -206,3 +240,35 @@ class SectionRulesForm(FlaskForm):
                                   description="0: never limit.")
     throttle_pending = IntegerField("Open proposals a limited author may have",
                                     validators=[InputRequired(), NumberRange(1, 1000)])
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField("Your comment (markdown: no headings or images)",
+                         render_kw={"rows": 5, "maxlength": 5000})
+    #: the comment this replies to, for a reply
+    parent = HiddenField()
+
+
+class CoffeeForm(FlaskForm):
+    """Opting in to coffee pairings; the service checks the choices and the words."""
+
+    every_weeks = RadioField("How often would you like to be paired?", coerce=int, default=2,
+                             choices=[SelectChoice(2, "Every 2 weeks (every round)"),
+                                      SelectChoice(4, "Every 4 weeks (every other round)")],
+                             validate_choice=False)
+    line = StringField("What you work on, in a line",
+                       description="Shown to the people you are paired with, and nobody else."
+                                   " No contact details.",
+                       render_kw={"maxlength": MAX_LINE_CHARS})
+    meet_by = RadioField("How do you prefer to meet?", choices=_choices(MEET_BY),
+                         default="video", validate_choice=False)
+    area = StringField("Where could you meet in person?",
+                       description="A town or an area, such as “central Leeds”; only for"
+                                   " meeting in person.",
+                       render_kw={"maxlength": MAX_AREA_CHARS})
+    share_email = BooleanField("Tell the people I am paired with my email address, so we can"
+                               " arrange to meet")
+
+
+class MetForm(FlaskForm):
+    met = RadioField("Did you meet?", choices=_choices(ANSWERS), validate_choice=False)

@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models: accounts, sections, pages, their revisions, links, the audit log,
-notifications, watches, outgoing mail, earned trust and readers' reports."""
+notifications, watches, outgoing mail, earned trust, readers' reports, page discussions,
+coffee pairings and saved reflections."""
 
 import enum
 import secrets
@@ -340,11 +341,14 @@ class Report(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: the comment reported, for a report on a page's discussion
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
     #: a key of services.reports.RESOLUTIONS
     resolution: Mapped[str] = mapped_column(String(20), default="")
     resolution_note: Mapped[str] = mapped_column(Text, default="")
 
     page: Mapped[Page] = relationship()
+    comment: Mapped["Comment | None"] = relationship()
     reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
     resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
 
@@ -525,3 +529,140 @@ class MailMessage(Base):
     context: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CommentState(enum.Enum):
+    """Where a comment stands: only `published` comments are shown to everyone."""
+
+    #: waiting for a librarian (a member's first comments, or flagged ones); only its author sees it
+    held = "held"
+    published = "published"
+    rejected = "rejected"
+    #: published, then hidden by a librarian
+    hidden = "hidden"
+    #: deleted by its author: "comment removed" stays in its place
+    removed = "removed"
+
+
+class Comment(Base):
+    """A comment in a page's discussion, or a reply to one (one level deep)."""
+
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_page_state", "page_id", "state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: the comment this replies to (always a top-level one); NULL for a new thread
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    state: Mapped[CommentState] = mapped_column(Enum(CommentState, native_enum=False, length=20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    #: when its text was last edited by its author
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: when it was first published (recent changes are ordered by it)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    #: the librarian who last decided it (approved, rejected, hid, restored), when and why
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    page: Mapped[Page] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class CommentEdit(Base):
+    """An earlier text of an edited comment (librarians see a comment's edit history)."""
+
+    __tablename__ = "comment_edits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    #: when this text was replaced
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CoffeeMember(Base):
+    """A member who opted in to randomised coffee pairings, and how they like to meet. Only
+    the people they are paired with see this."""
+
+    __tablename__ = "coffee_members"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    #: 2 or 4: every round, or every other round
+    every_weeks: Mapped[int] = mapped_column(Integer, default=2)
+    #: a short line about what they work on
+    line: Mapped[str] = mapped_column(String(200), default="")
+    #: "video", "phone" or "in_person"
+    meet_by: Mapped[str] = mapped_column(String(20), default="video")
+    #: where, for meeting in person
+    area: Mapped[str] = mapped_column(String(80), default="")
+    #: whether their matches are told their email address, to arrange the meeting
+    share_email: Mapped[bool] = mapped_column(Boolean, default=False)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class CoffeeRound(Base):
+    """One round of pairings, made once for its fortnight (`key`, the round's first day)."""
+
+    __tablename__ = "coffee_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(20), unique=True)
+    #: the seed of the round's random source, so a round can be made again exactly
+    seed: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    matches: Mapped[list["CoffeeMatch"]] = relationship(back_populates="round",
+                                                        order_by="CoffeeMatch.id")
+
+
+class CoffeeMatch(Base):
+    """A pair (or, with an odd number of members, a group of three) in a round."""
+
+    __tablename__ = "coffee_matches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("coffee_rounds.id"), index=True)
+    #: whether its members had worked in different sections of the handbook
+    across_sections: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    round: Mapped[CoffeeRound] = relationship(back_populates="matches")
+    members: Mapped[list["CoffeeMatchMember"]] = relationship(back_populates="match",
+                                                              order_by="CoffeeMatchMember.user_id")
+
+
+class CoffeeMatchMember(Base):
+    """One person in a match, and what they answered to "Did you meet?"."""
+
+    __tablename__ = "coffee_match_members"
+
+    match_id: Mapped[int] = mapped_column(ForeignKey("coffee_matches.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    #: "yes", "no" or "rescheduled"; empty until answered
+    met: Mapped[str] = mapped_column(String(20), default="")
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    match: Mapped[CoffeeMatch] = relationship(back_populates="members")
+    user: Mapped[User] = relationship()
+
+
+class Reflection(Base):
+    """A member's saved answers to the network-role reflection (only if they chose to save)."""
+
+    __tablename__ = "reflections"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    #: statement key -> rating 1..5
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: the role with the highest score
+    strongest: Mapped[str] = mapped_column(String(20))
+    #: show the strongest role on the public profile / tell coffee matches
+    on_profile: Mapped[bool] = mapped_column(Boolean, default=False)
+    with_matches: Mapped[bool] = mapped_column(Boolean, default=False)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -97,6 +97,11 @@ def may_report(user):
     return True
 
 
+def may_save_reflection(user):
+    """Keep one's answers to the network-role reflection: members (anyone may take it)."""
+    return is_member(user)
+
+
 def may_resolve_reports(user, section_id):
     """Resolve readers' reports on a page: librarians who review its section."""
     return may_review_section(user, section_id)
@@ -137,6 +142,16 @@ def may_undo_account(user, target):
     to themselves."""
     return (reviews_every_section(user) and target.role is Role.contributor
             and target.id != user.id and not target.is_system)
+
+
+def may_comment(user):
+    """Write in a page's discussion: confirmed members."""
+    return may_edit(user)
+
+
+def may_moderate_comment(user, section_id):
+    """Approve, reject, hide or restore comments on a section's pages: its librarians."""
+    return may_review_section(user, section_id)
 
 
 def may_see_pending(user):
@@ -217,6 +232,16 @@ def may_manage_users(user):
 def may_use_inbox(user):
     """Notifications, watches and settings: any logged-in, unblocked account."""
     return is_member(user)
+
+
+def may_join_coffee(user):
+    """Take part in coffee pairings: confirmed members."""
+    return is_member(user) and user.is_confirmed
+
+
+def may_manage_coffee(user):
+    """Make a coffee round by hand and see the rounds' totals: admins."""
+    return is_admin(user)
 
 
 def may_read_audit_log(user):

@@ -65,6 +65,18 @@ def propose(view):
     return _propose_per_account(_propose_per_address(view))
 
 
+#: Comments written: per account and per address.
+_comment_per_account = limiter.shared_limit(
+    _limit("COMMENT_LIMITS"), "comment", key_func=_account_or_address, methods=["POST"])
+_comment_per_address = limiter.shared_limit(
+    _limit("COMMENT_LIMITS"), "comment-address", methods=["POST"])
+
+
+def comment(view):
+    """Limit a view that writes a comment."""
+    return _comment_per_account(_comment_per_address(view))
+
+
 def account_mail_allowed(account):
     """Count one mail asked for `account` (a name or address, from any address); whether it
     is within MAIL_ACCOUNT_LIMITS. Over the limit, the form answers as usual and sends nothing."""

@@ -148,6 +148,27 @@ def sanitize(html):
     return CLEANER.clean(html)
 
 
+#: a comment keeps the inline marks, lists, quotes and code of a page, not its headings,
+#: images, tables or footnotes
+COMMENT_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "i", "ins", "kbd", "li", "ol",
+    "p", "pre", "s", "strong", "sub", "sup", "ul",
+})
+COMMENT_CLEANER = bleach.Cleaner(
+    tags=COMMENT_TAGS,
+    attributes=lambda tag, name, value: name != "id" and _allow_attribute(tag, name, value),
+    protocols=ALLOWED_PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+    filters=[ExternalLinkFilter],
+)
+
+
+def sanitize_comment(html):
+    """A comment's rendering, narrowed to what a comment may hold."""
+    return COMMENT_CLEANER.clean(html)
+
+
 class WikiLinkProcessor(InlineProcessor):
     """Turn [[Target|label]] into a link; a missing target becomes a "create" link.
     `existing` maps link keys to the address of the page each leads to."""

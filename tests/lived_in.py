@@ -14,11 +14,14 @@ from sqlalchemy import select
 from handbook import changes
 from handbook import content_io
 from handbook import db
+from handbook.models import Comment
+from handbook.models import CommentState
 from handbook.models import Page
 from handbook.models import Revision
 from handbook.models import RevisionStatus
 from handbook.models import Role
 from handbook.services import accounts
+from handbook.services import comments
 from handbook.services import moderation
 from handbook.services import pages
 from handbook.services import redaction
@@ -38,12 +41,13 @@ class History:
     unpublished: set = field(default_factory=set)    # tokens of text never published
     removed: set = field(default_factory=set)        # tokens of removed pages' text
     redacted: set = field(default_factory=set)       # tokens only in revisions hidden since
+    unshown_comments: set = field(default_factory=set)  # tokens of comments not published
     actions: list = field(default_factory=list)
 
     def hidden(self):
         """Tokens no reader may meet anywhere."""
         return ((self.unpublished - self.published) | (self.removed - self.public_tokens())
-                | self.redacted)
+                | self.redacted | self.unshown_comments)
 
     def public_tokens(self):
         return {token for body in self.current.values() for token in tokens_of(body)}
@@ -124,8 +128,9 @@ def live(session, renderer, *, seed=7, steps=120, folder=None):
 
     for _ in range(steps):
         choice = rng.choices(["propose", "approve", "reject", "withdraw", "edit", "rename",
-                              "remove", "revert", "new", "amend", "hide"],
-                             weights=[8, 6, 2, 1, 3, 1, 1, 1, 1, 1, 1])[0]
+                              "remove", "revert", "new", "amend", "hide", "comment",
+                              "moderate"],
+                             weights=[8, 6, 2, 1, 3, 1, 1, 1, 1, 1, 1, 3, 2])[0]
         live_now = live_pages()
         if choice in ("propose", "edit") and live_now:
             page = rng.choice(live_now)
@@ -179,6 +184,19 @@ def live(session, renderer, *, seed=7, steps=120, folder=None):
             script.attempt(choice, lambda: redaction.hide(
                 session, librarian, revision, text=True, summary=rng.random() < 0.5,
                 reason="personal details"))
+        elif choice == "comment" and live_now:
+            page, author = rng.choice(live_now), rng.choice(writers + [librarian])
+            script.attempt(choice, lambda: comments.post(
+                session, author, page, script.line(), renderer=renderer))
+        elif choice == "moderate":
+            waiting = session.scalars(select(Comment).where(Comment.state.in_(
+                [CommentState.held, CommentState.published]))).all()
+            if waiting:
+                comment = rng.choice(waiting)
+                action = (rng.choice(["approve", "reject"]) if comment.state is CommentState.held
+                          else "hide")
+                script.attempt(choice, lambda: comments.decide(
+                    session, librarian, comment, action, "policy"))
         elif choice == "new":
             outcome = script.attempt(choice, lambda: pages.create_page(
                 session, rng.choice(writers), section_id=archive.id,
@@ -201,6 +219,9 @@ def live(session, renderer, *, seed=7, steps=120, folder=None):
              for token in tokens_of(revision.body)}
     script.history.redacted = {token for revision in published if revision.text_hidden
                                for token in tokens_of(revision.body)} - shown
+    script.history.unshown_comments = {
+        token for comment in session.scalars(select(Comment).where(
+            Comment.state != CommentState.published)) for token in tokens_of(comment.body)}
     return script.history
 
 

@@ -117,5 +117,28 @@ def test_the_confirmation_page_then_one_action_through_the_browser_forms(
     assert forged.status_code == 400 and "Something changed" in forged.get_data(as_text=True)
     done = post(client, "/users/spammy/undo", {"digest": digest, "block": "y"},
                 token_from="/users/spammy/undo", follow_redirects=True)
-    assert "3 proposal(s) withdrawn, 4 page(s) reverted or removed, account blocked." in (
+    assert ("3 proposal(s) withdrawn, 4 page(s) reverted or removed, 0 comment(s) rejected or"
+            " hidden, account blocked.") in (
         done.get_data(as_text=True))
+
+
+def test_undo_all_rejects_waiting_comments_and_hides_published_ones(
+        session, make_page, librarian, spammer):
+    from handbook.models import CommentState
+    from handbook.services import comments
+
+    page = make_page("Network weaving", "Weaving.\n")
+    waiting = comments.post(session, spammer, page, "Buy pills", renderer=RENDER)
+    session.commit()
+    comments.decide(session, librarian, waiting, "approve")
+    session.commit()
+    held = comments.post(session, spammer, page, "Buy more pills", renderer=RENDER)
+    session.commit()
+    found = cleanup.plan(session, librarian, spammer)
+    assert {comment.id for comment in found.comments} == {waiting.id, held.id}
+    cleanup.undo_all(session, librarian, spammer, digest=found.digest)
+    session.commit()
+    assert (waiting.state, held.state) == (CommentState.hidden, CommentState.rejected)
+    assert comments.published_count(session, page.id) == 0
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "undo all"))
+    assert "rejected or hid 2 comment(s)" in entry.detail

@@ -25,7 +25,8 @@ def reader_channels(session, history):
     paths = ["/", "/recent", "/recent.atom", "/sections/archive", "/users/archivist",
              "/users/writer0", "/users/writer1", "/users/writer2"]
     for page in session.scalars(select(Page)):
-        paths += [f"/wiki/{page.slug}", f"/wiki/{page.slug}/history", f"/wiki/{page.slug}/diff"]
+        paths += [f"/wiki/{page.slug}", f"/wiki/{page.slug}/history", f"/wiki/{page.slug}/diff",
+                  f"/wiki/{page.slug}/discussion"]
         for revision in session.scalars(select(Revision).where(Revision.page_id == page.id)):
             paths += [f"/wiki/{page.slug}/revisions/{revision.id}",
                       f"/wiki/{page.slug}/diff?to={revision.id}"]
@@ -37,6 +38,8 @@ def test_the_history_did_what_people_do(history):
     assert {"propose", "approve", "reject", "edit", "import", "hide"} <= set(history.actions)
     assert history.hidden(), "some text was never published"
     assert history.redacted, "some text was published, then hidden"
+    assert {"comment", "moderate"} <= set(history.actions)
+    assert history.unshown_comments, "some comments were held, rejected or hidden"
 
 
 def test_readers_never_meet_hidden_text_and_nothing_fails(app, client, session, history):
@@ -58,7 +61,8 @@ def test_members_read_every_channel_without_failures(app, session, history, make
     browser = app.test_client()
     login(browser, make_user(Role[role], f"lived{role}"))
     for path in reader_channels(session, history) + [
-            "/me/proposals", "/review", "/review/patrol", "/review/reports", "/review/due"]:
+            "/me/proposals", "/review", "/review/patrol", "/review/reports", "/review/due",
+            "/review/comments"]:
         assert browser.get(path).status_code < 500, path
 
 

@@ -6,6 +6,7 @@ from handbook import tokens
 from handbook.models import Revision
 from handbook.models import Role
 from handbook.services import accounts
+from handbook.services import comments
 from handbook.services import notifications
 from handbook.services import pages
 from handbook.services import reasons
@@ -33,6 +34,8 @@ ROUTES = {
     "reading.recent_feed": ("GET", "/recent.atom", 200, 200, 200, 200, 200, 200),
     "reading.person": ("GET", "/users/libby", 200, 200, 200, 200, 200, 200),
     "reports.new": ("GET", "/wiki/network-weaving/report", 200, 200, 200, 200, 200, 200),
+    "reflection.form": ("GET", "/reflection", 200, 200, 200, 200, 200, 200),
+    "reflection.result": ("POST", "/reflection", 400, 400, 400, 400, 400, 400),
     "reports.queue": ("GET", "/review/reports", LOGIN, 403, 200, 200, LOGIN, 403),
     "reports.item": ("GET", "/review/reports/{page}", LOGIN, 403, 200, 200, LOGIN, 403),
     "search.results": ("GET", "/search?q=weaving", 200, 200, 200, 200, 200, 200),
@@ -58,10 +61,16 @@ ROUTES = {
     "admin.reasons_list": ("GET", "/admin/reasons", LOGIN, 403, 403, 200, LOGIN, 403),
     "review.edit": ("GET", "/review/{proposal}/edit", LOGIN, 403, 200, 200, LOGIN, 403),
     "admin.log": ("GET", "/admin/log", LOGIN, 403, 403, 200, LOGIN, 403),
+    "coffee.index": ("GET", "/coffee", LOGIN, 200, 200, 200, LOGIN, 403),
+    "coffee.admin": ("GET", "/admin/coffee", LOGIN, 403, 403, 200, LOGIN, 403),
     "patrol.queue": ("GET", "/review/patrol", LOGIN, 403, 200, 200, LOGIN, 403),
     "due.queue": ("GET", "/review/due", LOGIN, 403, 200, 200, LOGIN, 403),
     "redaction.hide": ("GET", "/wiki/network-weaving/revisions/{first}/hide", LOGIN, 403, 200, 200, LOGIN, 403),
     "cleanup.undo": ("GET", "/users/target/undo", LOGIN, 403, 200, 200, LOGIN, 403),
+    "comments.discussion": ("GET", "/wiki/network-weaving/discussion", 200, 200, 200, 200, 200, 200),
+    "comments.queue": ("GET", "/review/comments", LOGIN, 403, 200, 200, LOGIN, 403),
+    "comments.edit": ("GET", "/comments/{comment}/edit", LOGIN, 200, 403, 403, LOGIN, 403),
+    "comments.history": ("GET", "/comments/{comment}/history", LOGIN, 403, 200, 200, LOGIN, 403),
     "structure.move": ("POST", "/manage/sections/practical-methods/move", LOGIN, 403, 302, 302, LOGIN, 403),
     "editing.move": ("POST", "/wiki/network-weaving/move", LOGIN, 403, 302, 302, LOGIN, 403),
     "admin.set_role": ("POST", "/admin/users/target/role", LOGIN, 403, 403, 302, LOGIN, 403),
@@ -104,6 +113,14 @@ ROUTES = {
     "due.mark_reviewed": ("POST", "/wiki/network-weaving/reviewed", LOGIN, 403, 302, 302, LOGIN, 403),
     "redaction.unhide": ("POST", "/wiki/network-weaving/revisions/{first}/unhide", LOGIN, 403, 403, 302, LOGIN, 403),
     "patrol.revert": ("POST", "/review/patrol/{patrol_current}/revert", LOGIN, 403, 302, 302, LOGIN, 403),
+    "comments.post": ("POST", "/wiki/network-weaving/discussion", LOGIN, 302, 302, 302, LOGIN, 403),
+    "comments.moderate": ("POST", "/comments/{comment}/moderate", LOGIN, 403, 302, 302, LOGIN, 403),
+    "comments.delete": ("POST", "/comments/{comment}/delete", LOGIN, 302, 403, 403, LOGIN, 403),
+    "reflection.save": ("POST", "/reflection/save", LOGIN, 400, 400, 400, LOGIN, 400),
+    "reflection.forget": ("POST", "/reflection/forget", LOGIN, 302, 302, 302, LOGIN, 302),
+    "coffee.met": ("POST", "/coffee/matches/1/met", LOGIN, 404, 404, 404, LOGIN, 403),
+    "coffee.leave": ("POST", "/coffee/leave", LOGIN, 302, 302, 302, LOGIN, 403),
+    "coffee.run": ("POST", "/admin/coffee/pair", LOGIN, 403, 403, 302, LOGIN, 403),
     "accounts.logout": ("POST", "/logout", LOGIN, 302, 302, 302, LOGIN, 302),
 }
 
@@ -134,11 +151,12 @@ def world(app, session, make_user, make_page):
                               path="/me/proposals", title="Network weaving", librarian="libby",
                               reason="Not yet")
     feed_token = notifications.new_feed_token(session, users["contributor"])
+    comment = comments.post(session, users["contributor"], page, "A comment", renderer=RENDER)
     for revision_id in (first, page.current_revision_id):
         session.get(Revision, revision_id).unpatrolled = True
     session.commit()
     secret = app.config["SECRET_KEY"]
-    ids = {"first": first, "second": page.current_revision_id, "proposal": proposal.id, "patrol": first, "patrol_current": page.current_revision_id, "page": page.id,
+    ids = {"first": first, "second": page.current_revision_id, "proposal": proposal.id, "patrol": first, "comment": comment.id, "patrol_current": page.current_revision_id, "page": page.id,
            "other_proposal": other.id, "notification": told.id, "reason": reason.id, "feed_token": feed_token,
            "confirm_token": tokens.confirm_address(secret, users["unconfirmed"].id,
                                                    "unconfirmed@example.org"),

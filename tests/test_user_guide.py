@@ -35,7 +35,7 @@ def urls(tmp_path_factory):
 
 
 def test_the_guide_has_its_pages():
-    assert len(GUIDE) == 6
+    assert len(GUIDE) == 7
 
 
 @pytest.mark.parametrize("address", sorted(set(ADDRESS.findall(_guide_text()))))

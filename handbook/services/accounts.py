@@ -19,8 +19,10 @@ from handbook.models import Role
 from handbook.models import User
 from handbook.models import utcnow
 from handbook.services import audit
+from handbook.services import coffee
 from handbook.services import notifications
 from handbook.services import outgoing
+from handbook.services import reflection
 from handbook.services import watching
 from handbook.services import workflow
 from handbook.services.errors import InvalidCredentials
@@ -227,6 +229,8 @@ def delete_account(session, user, current_password, typed):
             Revision.author_id == user.id, Revision.status.in_(workflow.OPEN))).all():
         workflow.move(session, proposal, "withdraw")
     watching.forget(session, user)
+    coffee.forget(session, user)
+    reflection.forget(session, user)
     notifications.forget(session, user)
     outgoing.forget_unsent(session, user)
     user.name = user.name_key = f"former-{user.id}"

@@ -1,6 +1,7 @@
 """Undo everything one account did, in one action: withdraw its open proposals, revert its
 published edits where they are still the current text (removing pages only it ever wrote),
-list what cannot be reverted cleanly, and optionally block it. One audit entry lists every
+reject its waiting comments and hide its published ones, list what cannot be reverted
+cleanly, and optionally block it. One audit entry lists every
 page touched. The plan is shown first; doing it checks that nothing changed since."""
 
 import hashlib
@@ -12,11 +13,14 @@ from sqlalchemy.orm import joinedload
 
 from handbook import db
 from handbook import permissions
+from handbook.models import Comment
+from handbook.models import CommentState
 from handbook.models import Page
 from handbook.models import Revision
 from handbook.models import RevisionStatus
 from handbook.models import utcnow
 from handbook.services import audit
+from handbook.services import comments
 from handbook.services import pages
 from handbook.services import workflow
 from handbook.services.errors import InvalidTransition
@@ -42,6 +46,8 @@ class Plan:
     reverts: list = field(default_factory=list)
     #: (page, why): published edits that cannot be reverted cleanly
     stuck: list = field(default_factory=list)
+    #: its waiting comments (to reject) and published ones (to hide)
+    comments: list = field(default_factory=list)
 
     @property
     def digest(self):
@@ -49,11 +55,12 @@ class Plan:
         parts = [f"p{revision.id}:{revision.status.value}" for revision in self.proposals]
         parts += [f"r{item.page.id}:{item.page.current_revision_id}" for item in self.reverts]
         parts += [f"s{page.id}:{page.current_revision_id}" for page, _ in self.stuck]
+        parts += [f"c{comment.id}:{comment.state.value}" for comment in self.comments]
         return hashlib.sha256(",".join(sorted(parts)).encode()).hexdigest()[:16]
 
     @property
     def empty(self):
-        return not (self.proposals or self.reverts)
+        return not (self.proposals or self.reverts or self.comments)
 
 
 def plan(session, actor, target):
@@ -71,6 +78,11 @@ def plan(session, actor, target):
         .order_by(Page.title)).all()
     for page in touched:
         _plan_page(session, found, page, target)
+    found.comments = session.scalars(
+        select(Comment).options(joinedload(Comment.page))
+        .where(Comment.author_id == target.id,
+               Comment.state.in_([CommentState.held, CommentState.published]))
+        .order_by(Comment.id)).all()
     return found
 
 
@@ -112,6 +124,9 @@ def undo_all(session, actor, target, *, digest, block=False):
         else:
             pages.restore(session, actor, item.page, item.to,
                           summary=f"Undid {target.name}'s edits: back to revision {{target}}")
+    for comment in found.comments:
+        action = "reject" if comment.state is CommentState.held else "hide"
+        comments.set_state(session, actor, comment, action, WITHDRAWN)
     for revision in session.scalars(select(Revision).where(
             Revision.author_id == target.id, Revision.unpatrolled)):
         revision.unpatrolled, revision.patrolled_by_id, revision.patrolled_at = False, actor.id, now
@@ -130,6 +145,8 @@ def _summary(found, block):
               if item.to else f"removed {item.page.title} (only they wrote it)"
               for item in found.reverts]
     lines += [f"left {page.title}: {why}" for page, why in found.stuck]
+    if found.comments:
+        lines.append(f"rejected or hid {len(found.comments)} comment(s)")
     if block:
         lines.append("blocked the account")
     return "\n".join(lines)

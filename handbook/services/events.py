@@ -10,6 +10,8 @@ may tell anyone of text they may not see: a page's watchers hear of published ch
 
 from sqlalchemy import select
 
+from handbook.models import Comment
+from handbook.models import CommentState
 from handbook.models import ProposalNote
 from handbook.models import Role
 from handbook.models import RevisionStatus
@@ -145,3 +147,66 @@ def report_resolved(session, page, resolved, librarian, resolution, note):
             session, reporter, "report_resolved", key=f"report:{first_report[reporter.id]}",
             path=_page_path(page), title=page.title, resolution=resolution,
             librarian=librarian.public_name, note=note)
+
+
+def _discussion_path(comment):
+    return f"/wiki/{comment.page.slug}/discussion#comment-{comment.id}"
+
+
+def _thread_participants(session, comment):
+    """The author of the thread a reply joins and everyone who replied in it before."""
+    if comment.parent_id is None:
+        return []
+    return session.scalars(select(User).where(User.id.in_(
+        select(Comment.author_id).where(
+            Comment.state == CommentState.published,
+            (Comment.id == comment.parent_id) | (Comment.parent_id == comment.parent_id))),
+        User.id != comment.author_id)).all()
+
+
+@notifications.event("comment_reply", "Someone replied in a discussion I took part in",
+                     default="mail")
+def comment_reply(session, comment):
+    """The people in a thread hear of a published reply."""
+    notifications.tell_each(
+        session, _thread_participants(session, comment), "comment_reply",
+        key=f"comment:{comment.id}", path=_discussion_path(comment), title=comment.page.title,
+        author=comment.author.public_name, text=comment.body)
+
+
+@notifications.event("new_comment", "A new comment on a page I watch")
+def new_comment(session, comment):
+    """Watchers of the page (or its section) hear of a published comment, unless they hear of
+    it as a reply in their thread."""
+    skip = {comment.author_id} | {person.id for person in _thread_participants(session, comment)}
+    notifications.tell_each(
+        session, [watcher for watcher in watching.watchers(session, comment.page)
+                  if watcher.id not in skip], "new_comment",
+        key=f"comment:{comment.id}", path=_discussion_path(comment), title=comment.page.title,
+        author=comment.author.public_name, text=comment.body)
+
+
+@notifications.event("comment_decided", "A librarian rejected or hid my comment",
+                     default="mail")
+def comment_decided(session, comment, librarian, action, reason):
+    """A comment's author hears why it was not published, or was hidden."""
+    notifications.tell(
+        session, comment.author, "comment_decided", key=f"comment-{action}:{comment.id}",
+        path=_discussion_path(comment), title=comment.page.title,
+        librarian=librarian.public_name, action=action, reason=reason)
+
+
+@notifications.event("coffee_match", "I was matched for a coffee conversation", default="mail")
+def coffee_match(session, user, match, partners, openers):
+    """A member hears whom a coffee round paired them with (`partners`, services.coffee's
+    Partner: what each chose to tell their matches) and questions to open with."""
+    notifications.tell(session, user, "coffee_match", key=f"coffee:{match.id}", path="/coffee",
+                       partners=partners, openers=openers)
+
+
+@notifications.event("coffee_followup", "Did you meet for coffee?")
+def coffee_followup(session, user, match):
+    """A member who has not said whether they met is asked once; the notification, or None."""
+    return notifications.tell(
+        session, user, "coffee_followup", key=f"coffee-met:{match.id}", path="/coffee",
+        names=[member.user.public_name for member in match.members if member.user_id != user.id])

@@ -8,6 +8,8 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from handbook import permissions
+from handbook.models import Comment
+from handbook.models import CommentState
 from handbook.models import Page
 from handbook.models import Report
 from handbook.models import Revision
@@ -21,6 +23,7 @@ class Counts:
     patrol: int
     reports: int
     due: int
+    comments: int
 
 
 def counts(session, librarian):
@@ -40,6 +43,8 @@ def counts(session, librarian):
         Report.resolved_at.is_(None))
     due = in_sections(select(func.count(Page.id)).where(
         Page.current_revision_id.is_not(None), Page.review_due_at <= utcnow()))
+    held = on_pages(select(func.count(Comment.id)), Comment.page_id).where(
+        Comment.state == CommentState.held)
     row = session.execute(select(*(query.scalar_subquery()
-                                   for query in (proposals, patrol, reports, due)))).one()
+                                   for query in (proposals, patrol, reports, due, held)))).one()
     return Counts(*row)

@@ -17,6 +17,8 @@ from sqlalchemy.orm import joinedload
 from handbook import permissions
 from handbook.diffing import change_size
 from handbook.models import AuditEntry
+from handbook.models import Comment
+from handbook.models import CommentState
 from handbook.models import Link
 from handbook.models import Page
 from handbook.models import Redirect
@@ -44,6 +46,8 @@ class PageView:
     #: the librarian who last reviewed the page (Page.reviewed_at says when)
     checked_by: User | None
     pending: int
+    #: published comments in its discussion
+    comments: int
     backlinks: list
     previous: tuple | None
     next: tuple | None
@@ -77,8 +81,12 @@ def _pending_subquery(page_id_column):
 _AUTHOR = aliased(User)
 _REVIEWER = aliased(User)
 _CHECKER = aliased(User)
+_COMMENTS = (select(func.count(Comment.id))
+             .where(Comment.page_id == Page.id, Comment.state == CommentState.published)
+             .scalar_subquery())
 _PAGE = (
-    select(Page, Revision, Section, _AUTHOR, _REVIEWER, _CHECKER, _pending_subquery(Page.id))
+    select(Page, Revision, Section, _AUTHOR, _REVIEWER, _CHECKER, _pending_subquery(Page.id),
+           _COMMENTS)
     .join(Revision, Revision.id == Page.current_revision_id)
     .join(Section, Section.id == Page.section_id)
     .join(_AUTHOR, _AUTHOR.id == Revision.author_id)
@@ -117,7 +125,7 @@ def page_view(session, slug):
     row = session.execute(_PAGE, {"slug": slug}).first()
     if row is None:
         return _moved_or_missing(session, slug)
-    page, revision, section, author, reviewer, checked_by, pending = row
+    page, revision, section, author, reviewer, checked_by, pending, comment_count = row
     backlinks = session.execute(
         _BACKLINKS, {"page_id": page.id, "slug": page.slug, "title_key": page.title_key}).all()
     neighbours = {
@@ -128,7 +136,7 @@ def page_view(session, slug):
     return PageView(
         page=page, revision=revision, section=section, author=author,
         reviewer=reviewer if reviewer is not None and reviewer.id != author.id else None,
-        checked_by=checked_by, pending=pending, backlinks=backlinks,
+        checked_by=checked_by, pending=pending, comments=comment_count, backlinks=backlinks,
         previous=_link(neighbours.get("previous")), next=_link(neighbours.get("next")),
     )
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from handbook import db
 from handbook import permissions
+from handbook.models import CommentState
 from handbook.models import Page
 from handbook.models import Report
 from handbook.models import utcnow
@@ -41,6 +42,7 @@ RESOLUTIONS = {
     "reverted": "Fixed by reverting to an earlier version",
     "redacted": "A revision's text was hidden",
     "protected": "The page was protected",
+    "comment_hidden": "The comment was hidden",
     "dismissed": "Dismissed: nothing to change",
 }
 #: resolved reports shown beside a page's open ones
@@ -67,18 +69,23 @@ class PageReports:
     resolved: list[Report]
 
 
-def report(session, user, page, reason, note):
-    """Store a reader's report on a published page, as of the revision they saw; the reporter
-    is kept only for a logged-in member, who hears when it is resolved."""
+def report(session, user, page, reason, note, comment=None):
+    """Store a reader's report on a published page (or on a published comment in its
+    discussion), as of the revision they saw; the reporter is kept only for a logged-in
+    member, who hears when it is resolved."""
     permissions.require(permissions.may_report(user))
     if page is None or not page.is_published:
         raise NotFound("There is no page here.")
+    if comment is not None and (comment.page_id != page.id
+                                or comment.state is not CommentState.published):
+        raise NotFound("There is no such comment.")
     if reason not in REASONS:
         raise InvalidInput("Choose what is wrong with the page.", "reason")
     note = clean_summary(note, MAX_REASON_CHARS, "note")
     db.begin_write(session)
     made = Report(page_id=page.id, revision_id=page.current_revision_id, reason=reason,
-                  note=note, reporter_id=user.id if permissions.is_member(user) else None)
+                  note=note, reporter_id=user.id if permissions.is_member(user) else None,
+                  comment_id=comment.id if comment is not None else None)
     session.add(made)
     return made
 
@@ -117,7 +124,8 @@ def open_items(session, librarian):
 def reports_for(session, librarian, page):
     """The page's open reports and, for context, the last few resolved ones."""
     permissions.require(permissions.may_resolve_reports(librarian, page.section_id), OUTSIDE)
-    query = select(Report).options(joinedload(Report.reporter), joinedload(Report.resolved_by)) \
+    query = select(Report).options(joinedload(Report.reporter), joinedload(Report.resolved_by),
+                                   joinedload(Report.comment)) \
         .where(Report.page_id == page.id)
     return PageReports(
         open=session.scalars(query.where(Report.resolved_at.is_(None))

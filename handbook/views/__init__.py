@@ -15,6 +15,8 @@ from handbook.services.errors import NotFound
 from handbook.views import accounts
 from handbook.views import admin
 from handbook.views import cleanup
+from handbook.views import coffee
+from handbook.views import comments
 from handbook.views import due
 from handbook.views import editing
 from handbook.views import notifications
@@ -22,6 +24,7 @@ from handbook.views import patrol
 from handbook.views import proposals
 from handbook.views import reading
 from handbook.views import redaction
+from handbook.views import reflection
 from handbook.views import reports
 from handbook.views import review
 from handbook.views import search
@@ -33,7 +36,8 @@ BLUEPRINTS = [
     reading.blueprint, editing.blueprint, accounts.blueprint, proposals.blueprint,
     review.blueprint, structure.blueprint, admin.blueprint, search.blueprint,
     settings.blueprint, notifications.blueprint, patrol.blueprint, due.blueprint,
-    redaction.blueprint, trust.blueprint, cleanup.blueprint, reports.blueprint,
+    redaction.blueprint, trust.blueprint, cleanup.blueprint, comments.blueprint, reports.blueprint,
+    reflection.blueprint, coffee.blueprint,
 ]
 
 

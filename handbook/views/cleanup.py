@@ -37,7 +37,8 @@ def undo(name):
         return _again(person, cleanup.plan(db.get_session(), current_user, person), form,
                       str(problem))
     flash(f"Undid {person.public_name}'s work: {len(done.proposals)} proposal(s) withdrawn,"
-          f" {len(done.reverts)} page(s) reverted or removed"
+          f" {len(done.reverts)} page(s) reverted or removed,"
+          f" {len(done.comments)} comment(s) rejected or hidden"
           + (", account blocked." if form.block.data else "."), "success")
     return redirect(url_for("reading.person", name=person.name))
 

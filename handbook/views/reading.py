@@ -17,7 +17,9 @@ from handbook.diffing import line_diff
 from handbook.models import Revision
 from handbook.models import Role
 from handbook.services import accounts
+from handbook.services import comments
 from handbook.services import reading
+from handbook.services import reflection
 from handbook.services import sections
 from handbook.services import trust
 from handbook.services import watching
@@ -124,9 +126,23 @@ def diff(slug):
     return render_template("diff.html", page=found, old=old, new=new, rows=rows)
 
 
+#: what recent changes may show: published edits, published comments, or both
+RECENT_KINDS = ("all", "edits", "comments")
+
+
 @blueprint.get("/recent")
 def recent():
-    return render_template("recent.html", revisions=reading.recent_changes(db.get_session()))
+    """Published edits and comments, newest first, filterable by kind."""
+    session = db.get_session()
+    show = request.args.get("show") if request.args.get("show") in RECENT_KINDS else "all"
+    entries = []
+    if show != "comments":
+        entries += [(revision.published_at, revision) for revision in reading.recent_changes(session)]
+    if show != "edits":
+        entries += [(comment.published_at, comment) for comment in comments.recent(session)]
+    entries.sort(key=lambda entry: entry[0], reverse=True)
+    return render_template("recent.html", entries=[entry for _, entry in entries[:50]],
+                           show=show, kinds=RECENT_KINDS)
 
 
 @blueprint.get("/recent.atom")
@@ -149,4 +165,5 @@ def person(name):
                      if permissions.may_grant_trust(current_user, found.id, user)]
     return render_template("person.html", person=user,
                            revisions=reading.contributions(session, user),
-                           trusted=trust.trusted_sections(session, user), standings=standings)
+                           trusted=trust.trusted_sections(session, user), standings=standings,
+                           network_role=reflection.role_on_profile(session, user))

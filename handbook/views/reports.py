@@ -12,7 +12,9 @@ from handbook import permissions
 from handbook import rate_limits
 from handbook.forms import ReportForm
 from handbook.forms import ResolveReportsForm
+from handbook.models import CommentState
 from handbook.models import Page
+from handbook.services import comments
 from handbook.services import reading
 from handbook.services import reports
 from handbook.services.errors import InvalidInput
@@ -41,17 +43,32 @@ def new(slug):
     page = _published_page(slug)
     form = ReportForm()
     if request.method == "GET":
-        return render_template("report.html", page=page, form=form)
+        form.comment.data = request.args.get("comment", "")[:20]
+    comment = _reported_comment(page, form.comment.data)
+    if request.method == "GET":
+        return render_template("report.html", page=page, form=form, comment=comment)
     if form.website.data:
         return render_template("report_sent.html", page=page)
     if not form.validate_on_submit():
-        return render_template("report.html", page=page, form=form,
+        return render_template("report.html", page=page, form=form, comment=comment,
                                error="Choose what is wrong with the page."), 400
     _, problem = attempt(lambda session: reports.report(
-        session, user(), page, form.reason.data, form.note.data))
+        session, user(), page, form.reason.data, form.note.data, comment=comment))
     if problem is not None:
-        return render_template("report.html", page=page, form=form, error=str(problem)), 400
+        return render_template("report.html", page=page, form=form, comment=comment,
+                               error=str(problem)), 400
     return render_template("report_sent.html", page=page)
+
+
+def _reported_comment(page, value):
+    """The published comment on `page` a report is about (None for the page itself)."""
+    comment_id = form_id(value)
+    if comment_id is None:
+        return None
+    comment = comments.get(db.get_session(), comment_id)
+    if comment.page_id != page.id or comment.state is not CommentState.published:
+        raise NotFound("There is no such comment.")
+    return comment
 
 
 @blueprint.get("/review/reports")
