@@ -96,4 +96,6 @@ def _ran(result):
     if not now:
         return f"The round of {made.key} was made already; nothing changed."
     people = sum(len(match.members) for match in made.matches)
-    return f"Made the round of {made.key}: {len(made.matches)} matches, {people} people."
+    count = len(made.matches)
+    return (f"Made the round of {made.key}: {count} match{'es' if count != 1 else ''},"
+            f" {people} {'person' if people == 1 else 'people'}.")
