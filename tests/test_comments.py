@@ -168,6 +168,8 @@ def test_watchers_hear_of_published_comments_and_the_thread_of_replies(
     approve(session, librarian, held)
     kinds = session.scalars(select(Notification.kind).where(Notification.user_id == watcher.id))
     assert list(kinds) == ["new_comment"]
+    assert session.scalar(select(Notification.kind).where(
+        Notification.user_id == contributor.id)) == "comment_approved"
     say(session, librarian, page, "Thank you, good point.", parent=held)
     replies = session.scalars(select(Notification).where(
         Notification.user_id == contributor.id, Notification.kind == "comment_reply")).all()

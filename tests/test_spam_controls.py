@@ -141,3 +141,20 @@ def test_a_new_accounts_external_links_are_flagged_but_a_librarians_are_not(
                   {"body": body, "base_revision_id": page.current_revision_id, "action": "save"},
                   token_from="/wiki/network-weaving/edit")
     assert warned.status_code == 302, "a librarian's links are not flagged"
+
+
+def test_approving_with_edits_rescans_the_librarians_text(app, client, session, make_page,
+                                                          contributor, librarian):
+    page = make_page("Network weaving", "Network weaving connects people.\n")
+    proposal = pages.save_edit(session, contributor, page, body=page.current_revision.body
+                               + "\nA clean line.\n", base_revision_id=page.current_revision_id,
+                               renderer=RENDER).revision
+    session.commit()
+    login(client, librarian)
+    path = f"/review/{proposal.id}/edit"
+    data = {"body": FLAGGED_TEXT, "base_revision_id": page.current_revision_id, "publish": "1"}
+    refused = post(client, path, data, token_from=path)
+    assert refused.status_code == 400 and "tick the box" in refused.get_data(as_text=True)
+    assert '<mark class="finding" title="NHS number">' in refused.get_data(as_text=True)
+    published = post(client, path, {**data, "confirm_findings": "1"}, token_from=path)
+    assert published.status_code == 302

@@ -197,7 +197,7 @@ def remove(session, user, comment):
 
 def decide(session, librarian, comment, action, reason=""):
     """A librarian approves, rejects (with a reason), hides (with a reason) or restores a
-    comment; audited, and its author told of a rejection or hiding."""
+    comment; audited, and its author told of an approval, a rejection or a hiding."""
     permissions.require(permissions.may_moderate_comment(librarian, comment.page.section_id))
     reason = clean_summary(reason, field="reason")
     if action in ("reject", "hide") and not reason:
@@ -207,6 +207,8 @@ def decide(session, librarian, comment, action, reason=""):
                  target_user=comment.author, detail=f"comment {comment.id}: {reason}".rstrip(": "))
     if action in ("reject", "hide"):
         events.comment_decided(session, comment, librarian, action, reason)
+    elif action == "approve":
+        events.comment_approved(session, comment, librarian)
 
 
 def set_state(session, librarian, comment, action, reason=""):

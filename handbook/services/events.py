@@ -210,3 +210,12 @@ def coffee_followup(session, user, match):
     return notifications.tell(
         session, user, "coffee_followup", key=f"coffee-met:{match.id}", path="/coffee",
         names=[member.user.public_name for member in match.members if member.user_id != user.id])
+
+
+@notifications.event("comment_approved", "A librarian published my waiting comment")
+def comment_approved(session, comment, librarian):
+    """A comment's author hears that it now shows in the discussion."""
+    notifications.tell(
+        session, comment.author, "comment_approved", key=f"comment-approve:{comment.id}",
+        path=_discussion_path(comment), title=comment.page.title,
+        librarian=librarian.public_name)

@@ -138,11 +138,13 @@ def _show(proposal, status=200, **extra):
     ), status
 
 
-def flagged(proposal):
-    """The confidentiality guard's findings in what the proposal adds to the published text."""
+def flagged(proposal, body=None):
+    """The confidentiality guard's findings in what the proposal (or a librarian's edit of
+    it, `body`) adds to the published text."""
     current = proposal.page.current_revision
     return screening.findings(proposal.page.section, proposal.author,
-                              current.body if current else "", proposal.body, own_host())
+                              current.body if current else "",
+                              proposal.body if body is None else body, own_host())
 
 
 @blueprint.get("/review/<int:revision_id>")
@@ -234,17 +236,23 @@ def edit(revision_id):
     if not form.validate_on_submit():
         return render_template("approve_edits.html", proposal=proposal, form=form,
                                error="The form had expired; try again."), 400
+    findings = flagged(proposal, form.body.data or "")
+    changes = guard.flag_rows(line_diff(proposal.body, form.body.data or ""), findings)
     if request.form.get("publish") != "1":
         return render_template("approve_edits.html", proposal=proposal, form=form,
-                               changes=line_diff(proposal.body, form.body.data or ""))
+                               changes=changes, findings=findings)
+    if findings and request.form.get("confirm_findings") != "1":
+        return render_template("approve_edits.html", proposal=proposal, form=form,
+                               changes=changes, findings=findings,
+                               error="The confidentiality guard flagged passages in the text:"
+                                     " check them, tick the box to confirm, then publish."), 400
     published, problem = attempt(lambda session: moderation.approve_with_edits(
         session, user(), revision_id, body=form.body.data,
         base_revision_id=form_id(form.base_revision_id.data), renderer=renderer(),
         confirm_claim=_confirmed()))
     if problem is not None:
         return render_template("approve_edits.html", proposal=proposal, form=form,
-                               changes=line_diff(proposal.body, form.body.data or ""),
-                               error=str(problem)), 400
+                               changes=changes, findings=findings, error=str(problem)), 400
     flash(f"Published “{published.title}” with your edits; the author is credited, and you as"
           " editor.", "success")
     return redirect(url_for("review.queue"))
