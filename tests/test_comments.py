@@ -253,3 +253,15 @@ def test_hiding_a_comment_drops_its_text_from_the_notices_that_quoted_it(
     session.commit()
     session.refresh(notice)
     assert "Mrs Example" not in notice.body and "hidden by a librarian" in notice.body
+
+
+def test_a_renamed_pages_discussion_follows_it(app, client, session, page, librarian, section):
+    from handbook.services import pages
+
+    say(session, librarian, page, "Still here after the rename.")
+    pages.rename(session, librarian, page, title="Weaving networks", section_id=section.id)
+    session.commit()
+    moved = client.get("/wiki/network-weaving/discussion")
+    assert moved.status_code == 301 and moved.headers["Location"].endswith(
+        "/wiki/weaving-networks/discussion")
+    assert "Still here" in client.get("/wiki/weaving-networks/discussion").get_data(as_text=True)

@@ -20,6 +20,7 @@ from handbook.models import CommentState
 from handbook.search.query import MAX_QUERY_CHARS
 from handbook.search.query import clean
 from handbook.services import comments
+from handbook.services import reading
 from handbook.services import watching
 from handbook.services.errors import InvalidInput
 from handbook.services.errors import NotFound
@@ -54,6 +55,10 @@ def _discussion_page(page, status=200, form=None, error=None, reply_to=None):
 
 @blueprint.get("/wiki/<slug>/discussion")
 def discussion(slug):
+    """A page's discussion; an old address of a renamed page leads to its new one."""
+    found = reading.find_page(db.get_session(), slug)
+    if isinstance(found, reading.Moved):
+        return redirect(url_for("comments.discussion", slug=found.slug, **request.args), 301)
     return _discussion_page(published_page(db.get_session(), slug))
 
 
