@@ -277,8 +277,9 @@ def coffee_pair(day, seed):
         across = sum(match.across_sections for match in made.matches)
         asked = coffee.ask_followups(session, now)
     share = f"{round(100 * across / len(made.matches))} %" if made.matches else "no"
-    click.echo(f"Round {made.key}: {'made now' if new else 'made already'}, {len(made.matches)}"
-               f" matches, {people} people, {share} matches across sections.")
+    count = len(made.matches)
+    click.echo(f"Round {made.key}: {'made now' if new else 'made already'}, {count}"
+               f" match{'es' if count != 1 else ''}, {people} people, {share} across sections.")
     click.echo(f"Asked {asked} people whether they met.")
 
 
