@@ -406,12 +406,12 @@ def test_an_admin_makes_the_round_from_the_page_once_and_it_is_audited(client, s
         join(session, person)
     login(client, admin)
     made = post(client, "/admin/coffee/pair", token_from="/admin/coffee", follow_redirects=True)
-    assert "1 matches, 3 people" in made.get_data(as_text=True)
+    assert "1 match, 3 people" in made.get_data(as_text=True)
     again = post(client, "/admin/coffee/pair", token_from="/admin/coffee", follow_redirects=True)
     assert "was made already" in again.get_data(as_text=True)
     reread(session)
     [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "coffee round")).all()
-    assert entry.actor_id == admin.id and "1 matches, 3 people" in entry.detail
+    assert entry.actor_id == admin.id and "1 match, 3 people" in entry.detail
 
 
 # The pairing itself, over random memberships.

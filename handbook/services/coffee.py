@@ -225,7 +225,8 @@ def make_round(session, admin, day):
     if now:
         people = sum(len(match.members) for match in made.matches)
         audit.record(session, admin, "coffee round",
-                     detail=f"{made.key}: {len(made.matches)} matches, {people} people")
+                     detail=f"{made.key}: {len(made.matches)} match"
+                            f"{'es' if len(made.matches) != 1 else ''}, {people} people")
     return made, now
 
 
