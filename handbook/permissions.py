@@ -1,5 +1,6 @@
 """Every "may this user do that?" decision, asked by views, templates and services alike."""
 
+from handbook.models import CommentState
 from handbook.models import Protection
 from handbook.models import Role
 from handbook.models import RevisionStatus
@@ -137,6 +138,11 @@ def may_see_redacted(user):
     return is_librarian(user)
 
 
+def may_see_summary(user, revision):
+    """A revision's edit summary shows unless a librarian hid it (librarians still see it)."""
+    return not revision.summary_hidden or may_see_redacted(user)
+
+
 def may_undo_account(user, target):
     """Undo everything a contributor did: librarians of every section, never to a librarian or
     to themselves."""
@@ -147,6 +153,13 @@ def may_undo_account(user, target):
 def may_comment(user):
     """Write in a page's discussion: confirmed members."""
     return may_edit(user)
+
+
+def may_change_comment(user, comment):
+    """Edit (within its window) or delete a comment: its author, while it is waiting or
+    published."""
+    return (is_member(user) and comment.author_id == user.id
+            and comment.state in (CommentState.held, CommentState.published))
 
 
 def may_moderate_comment(user, section_id):

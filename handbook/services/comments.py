@@ -31,6 +31,7 @@ from handbook.render_budget import RenderRefused
 from handbook.services import audit
 from handbook.services import events
 from handbook.services import links
+from handbook.services import queues
 from handbook.services import screening
 from handbook.services.errors import InvalidInput
 from handbook.services.errors import InvalidTransition
@@ -263,8 +264,7 @@ def held_queue(session, librarian, text="", limit=100):
     state that mention it (librarians' search; comments are not in the handbook's search)."""
     query = (select(Comment).join(Page, Page.id == Comment.page_id)
              .options(joinedload(Comment.author), joinedload(Comment.page)))
-    if not permissions.reviews_every_section(librarian):
-        query = query.where(Page.section_id.in_([s.id for s in librarian.review_sections]))
+    query = queues.in_sections(query, librarian)
     if text:
         escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(Comment.body.ilike(f"%{escaped}%", escape="\\"))

@@ -7,7 +7,6 @@ their last review; `/review/due` lists those past their date, oldest first.
 
 import calendar
 
-from sqlalchemy import func
 from sqlalchemy import select
 
 from handbook import changes
@@ -16,6 +15,7 @@ from handbook import permissions
 from handbook.models import Page
 from handbook.models import utcnow
 from handbook.services import audit
+from handbook.services import queues
 from handbook.services.errors import InvalidInput
 from handbook.services.validation import clean_summary
 
@@ -71,19 +71,9 @@ def set_interval(session, section, months):
     changes.layout_changed(session)
 
 
-def _due(librarian, now):
-    query = select(Page).where(Page.current_revision_id.is_not(None), Page.review_due_at <= now)
-    if not permissions.reviews_every_section(librarian):
-        query = query.where(Page.section_id.in_([s.id for s in librarian.review_sections]))
-    return query
-
-
 def due_pages(session, librarian, limit=200):
     """Published pages past their review date in the librarian's sections, most overdue first."""
-    return session.scalars(_due(librarian, utcnow()).order_by(Page.review_due_at, Page.id)
-                           .limit(limit)).all()
-
-
-def due_count(session, librarian):
-    return session.scalar(select(func.count()).select_from(_due(librarian, utcnow()).subquery()))
+    return session.scalars(queues.in_sections(select(Page).where(
+        Page.current_revision_id.is_not(None), Page.review_due_at <= utcnow()), librarian)
+        .order_by(Page.review_due_at, Page.id).limit(limit)).all()
 

@@ -1,7 +1,6 @@
 """The patrol queue: edits that trusted contributors published at once, waiting for a
 librarian of the section to look them over afterwards ("mark patrolled", or revert)."""
 
-from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import joinedload
@@ -14,15 +13,9 @@ from handbook.models import Revision
 from handbook.models import utcnow
 from handbook.services import audit
 from handbook.services import pages
+from handbook.services import queues
 from handbook.services.errors import InvalidTransition
 from handbook.services.errors import NotFound
-
-
-def _unpatrolled(librarian):
-    query = select(Revision).join(Page, Page.id == Revision.page_id).where(Revision.unpatrolled)
-    if not permissions.reviews_every_section(librarian):
-        query = query.where(Page.section_id.in_([s.id for s in librarian.review_sections]))
-    return query
 
 
 #: edits shown at once in the patrol queue (each with its diff)
@@ -31,13 +24,11 @@ PAGE_SIZE = 50
 
 def queue(session, librarian, limit=PAGE_SIZE):
     """The oldest unpatrolled edits in the librarian's sections."""
-    return session.scalars(
-        _unpatrolled(librarian).options(joinedload(Revision.page), joinedload(Revision.author))
+    return session.scalars(queues.in_sections(
+        select(Revision).join(Page, Page.id == Revision.page_id).where(Revision.unpatrolled),
+        librarian)
+        .options(joinedload(Revision.page), joinedload(Revision.author))
         .order_by(Revision.published_at, Revision.id).limit(limit)).all()
-
-
-def count(session, librarian):
-    return session.scalar(select(func.count()).select_from(_unpatrolled(librarian).subquery()))
 
 
 def get_edit(session, librarian, revision_id):

@@ -26,15 +26,17 @@ class Counts:
     comments: int
 
 
+def in_sections(query, librarian):
+    """`query` (over pages, or joined to them) narrowed to the sections `librarian` reviews."""
+    if permissions.reviews_every_section(librarian):
+        return query
+    return query.where(Page.section_id.in_([section.id for section in librarian.review_sections]))
+
+
 def counts(session, librarian):
     """Items waiting in each queue for `librarian`."""
-    def in_sections(query):
-        if permissions.reviews_every_section(librarian):
-            return query
-        return query.where(Page.section_id.in_([s.id for s in librarian.review_sections]))
-
     def on_pages(query, column):
-        return in_sections(query.join(Page, Page.id == column))
+        return in_sections(query.join(Page, Page.id == column), librarian)
 
     proposals = on_pages(select(func.count(Revision.id)), Revision.page_id).where(
         Revision.status == RevisionStatus.pending)
@@ -42,7 +44,7 @@ def counts(session, librarian):
     reports = on_pages(select(func.count(distinct(Report.page_id))), Report.page_id).where(
         Report.resolved_at.is_(None))
     due = in_sections(select(func.count(Page.id)).where(
-        Page.current_revision_id.is_not(None), Page.review_due_at <= utcnow()))
+        Page.current_revision_id.is_not(None), Page.review_due_at <= utcnow()), librarian)
     held = on_pages(select(func.count(Comment.id)), Comment.page_id).where(
         Comment.state == CommentState.held)
     row = session.execute(select(*(query.scalar_subquery()

@@ -21,6 +21,7 @@ from handbook.models import Report
 from handbook.models import utcnow
 from handbook.services import audit
 from handbook.services import events
+from handbook.services import queues
 from handbook.services.errors import InvalidInput
 from handbook.services.errors import InvalidTransition
 from handbook.services.errors import NotFound
@@ -92,11 +93,8 @@ def report(session, user, page, reason, note, comment=None):
 
 def _open_in_sections(query, librarian):
     """`query` over reports narrowed to open ones on pages in the librarian's sections."""
-    query = query.where(Report.resolved_at.is_(None))
-    if permissions.reviews_every_section(librarian):
-        return query
-    return query.join(Page, Page.id == Report.page_id).where(
-        Page.section_id.in_([section.id for section in librarian.review_sections]))
+    return queues.in_sections(query.join(Page, Page.id == Report.page_id), librarian).where(
+        Report.resolved_at.is_(None))
 
 
 def open_items(session, librarian):

@@ -59,7 +59,9 @@ def discussion(slug):
     found = reading.find_page(db.get_session(), slug)
     if isinstance(found, reading.Moved):
         return redirect(url_for("comments.discussion", slug=found.slug, **request.args), 301)
-    return _discussion_page(published_page(db.get_session(), slug))
+    if not found.is_published:
+        raise NotFound("There is no page here.")
+    return _discussion_page(found)
 
 
 @blueprint.post("/wiki/<slug>/discussion")

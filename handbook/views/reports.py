@@ -15,7 +15,6 @@ from handbook.forms import ResolveReportsForm
 from handbook.models import CommentState
 from handbook.models import Page
 from handbook.services import comments
-from handbook.services import reading
 from handbook.services import reports
 from handbook.services.errors import InvalidInput
 from handbook.services.errors import NotFound
@@ -23,16 +22,9 @@ from handbook.views.common import allowed
 from handbook.views.common import attempt
 from handbook.views.common import form_id
 from handbook.views.common import user
+from handbook.views.editing import published_page
 
 blueprint = Blueprint("reports", __name__)
-
-
-def _published_page(slug):
-    """The published page at `slug`; NotFound for any other address."""
-    found = reading.find_page(db.get_session(), slug)
-    if isinstance(found, reading.Moved) or not found.is_published:
-        raise NotFound("There is no page here.")
-    return found
 
 
 @blueprint.route("/wiki/<slug>/report", methods=["GET", "POST"])
@@ -40,7 +32,7 @@ def _published_page(slug):
 @rate_limits.report_per_address
 def new(slug):
     """The report form; a filled-in trap field is thanked like anyone, and nothing is stored."""
-    page = _published_page(slug)
+    page = published_page(db.get_session(), slug)
     form = ReportForm()
     if request.method == "GET":
         form.comment.data = request.args.get("comment", "")[:20]
