@@ -7,9 +7,9 @@ from handbook import config
 from handbook import db
 from handbook import headers
 from handbook import mail
-from handbook import page_cache
 from handbook import paths
 from handbook import rate_limits
+from handbook import reader_pages
 from handbook import rendering
 from handbook import request_guard
 from handbook import runtime
@@ -36,6 +36,6 @@ def create_app(overrides=None):
     rate_limits.init_app(app)
     auth.init_app(app)
     headers.init_app(app)
-    page_cache.init_app(app)
+    reader_pages.init_app(app)
     views.init_app(app)
     return app

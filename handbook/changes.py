@@ -1,6 +1,8 @@
 """Side effects, declared where they are caused and fired on commit from this one place.
 
 Services say what changed: `page_changed` (a page's public text, title, tags or place),
+`page_shown_changed` (only what a page's own view shows, such as its comment count),
+`links_changed` (keys a page linked to before this change),
 `addresses_changed` (wiki-link keys that started or stopped leading to a page),
 `rendering_owed` (a page's kept rendering may be out of date), `rebase_owed` (a page's
 published text moved, so its pending proposals are to be rebased onto it), `layout_changed`
@@ -8,8 +10,9 @@ published text moved, so its pending proposals are to be rebased onto it), `layo
 change is committed). The session collects
 the declarations; just before it commits, they become outbox rows in the same transaction
 (reindex these pages, render again the pages that link to those keys, send these mails) and,
-when readers see something new, the site generation is bumped, so every kept reader page goes stale at the same instant. After the
-commit, `drain` does the owed work. Nothing else calls these side effects.
+when readers see something new, the site generation is bumped and the kept reader pages that
+show the change are deleted (`reader_pages.invalidate`); the rest stay kept. After the commit,
+`drain` does the owed work. Nothing else calls these side effects.
 """
 
 import logging
@@ -22,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy import update
 
 from handbook import outbox
+from handbook import reader_pages
 from handbook.db import HandbookSession
 from handbook.models import Link
 from handbook.models import Page
@@ -40,8 +44,14 @@ class _Owed:
     renders: set = field(default_factory=set)
     rebases: set = field(default_factory=set)
     mails: set = field(default_factory=set)
-    #: whether readers see something new (the kept reader pages go stale)
+    #: pages whose own view changed, not their text or place
+    shown: set = field(default_factory=set)
+    #: keys the changed pages linked to before (those pages list them as backlinks)
+    old_links: set = field(default_factory=set)
+    #: whether readers see something new (kept reader pages that show it go stale)
     visible: bool = False
+    #: whether it is something every page shows (names, sections): all kept pages go stale
+    everywhere: bool = False
 
 
 def _owed(session, visible=True):
@@ -53,6 +63,16 @@ def _owed(session, visible=True):
 def page_changed(session, *page_ids):
     """These pages' public text, title, tags, section or order changed (or they came or went)."""
     _owed(session).pages.update(page_ids)
+
+
+def page_shown_changed(session, page_id):
+    """What this page's own view shows changed (a comment count, a notice), not its text."""
+    _owed(session).shown.add(page_id)
+
+
+def links_changed(session, old_keys):
+    """A page's links were replaced; it used to link to these keys."""
+    _owed(session).old_links.update(old_keys)
 
 
 def addresses_changed(session, keys):
@@ -71,8 +91,8 @@ def rebase_owed(session, page_id):
 
 
 def layout_changed(session):
-    """Readers see something else (contents, a section, an introduction)."""
-    _owed(session)
+    """Readers see something else on many pages (section order or titles, people's names)."""
+    _owed(session).everywhere = True
 
 
 def mail_owed(session, message_id):
@@ -99,11 +119,14 @@ def _record_owed(session):
     outbox.add(session, "rebase", owed.rebases)
     outbox.add(session, "mail", owed.mails)
     if owed.visible:
+        # the generation first: its row lock orders this commit against a reader's store
         bumped = session.execute(
             update(SiteState).where(SiteState.id == 1).values(generation=SiteState.generation + 1)
         )
         if bumped.rowcount == 0:
             session.add(SiteState(id=1, generation=1))
+        reader_pages.invalidate(session, everything=owed.everywhere, pages=owed.pages,
+                                shown=owed.shown | owed.renders, link_keys=owed.old_links)
     session.info["drain_after_commit"] = owed
 
 

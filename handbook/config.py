@@ -16,6 +16,7 @@ ENVIRONMENT = {
     "HANDBOOK_MAIL_URL": "MAIL_URL",
     "HANDBOOK_MAIL_FROM": "MAIL_FROM",
     "HANDBOOK_BASE_URL": "BASE_URL",
+    "HANDBOOK_PROXY_CACHE_SECONDS": "PROXY_CACHE_SECONDS",
 }
 
 DEFAULTS = {
@@ -44,10 +45,9 @@ DEFAULTS = {
     #: searches (results page and suggestions) per address
     "SEARCH_LIMITS": "60 per minute",
     "WTF_CSRF_TIME_LIMIT": None,
-    #: compressed reader pages kept per worker (about 3 KB a page)
-    "PAGE_CACHE_BYTES": 48 * 1024 * 1024,
-    #: of which the most used are also kept uncompressed (about 10 KB a page)
-    "PAGE_CACHE_HOT_BYTES": 8 * 1024 * 1024,
+    #: how long a shared cache (a reverse proxy) may serve a kept reader page without asking;
+    #: 0: it asks each time (README, "Behind a reverse proxy")
+    "PROXY_CACHE_SECONDS": 0,
     "SEARCH": "whoosh",
     #: the name mails are signed with
     "SITE_NAME": "Systems Convenor handbook",
@@ -107,6 +107,8 @@ def _coerce(key, value):
         return value.strip().lower() in _TRUE
     if key == "RENDER_TIMEOUT":
         return float(value)
+    if key == "PROXY_CACHE_SECONDS":
+        return int(value)
     return value
 
 

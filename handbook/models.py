@@ -14,6 +14,7 @@ from sqlalchemy import Enum
 from sqlalchemy import ForeignKey
 from sqlalchemy import Index
 from sqlalchemy import Integer
+from sqlalchemy import LargeBinary
 from sqlalchemy import MetaData
 from sqlalchemy import String
 from sqlalchemy import Text
@@ -435,6 +436,26 @@ class SiteState(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     generation: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReaderPage(Base):
+    """A complete page as an anonymous reader gets it, kept until something it shows changes.
+
+    Shared by every worker and server on the database. `page_id` and `section_id` say what it
+    shows, so a change goes stale only where it is seen; a row with neither is a list of the
+    whole handbook (contents, recent changes, the feed).
+    """
+
+    __tablename__ = "reader_pages"
+
+    path: Mapped[str] = mapped_column(String(600), primary_key=True)
+    page_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    section_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    content_type: Mapped[str] = mapped_column(String(80))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    etag: Mapped[str] = mapped_column(String(40))
+    #: Unix seconds (the Last-Modified header)
+    stored_at: Mapped[int] = mapped_column(Integer)
 
 
 class OutboxEntry(Base):

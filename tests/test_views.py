@@ -400,22 +400,3 @@ def test_restore_and_decision_buttons_follow_permissions(app, make_page, librari
     post(librarian_client, f"/review/{proposal.id}/reject", {"reason": "No."},
          token_from=f"/review/{proposal.id}")
     assert "Approve and publish" not in librarian_client.get(f"/review/{proposal.id}").get_data(as_text=True)
-
-
-def test_the_page_cache_packs_pages_against_the_first_one(app):
-    """Pages come back exactly as kept, packed smaller than zlib alone (they share a layout)."""
-    import zlib
-
-    from handbook.page_cache import PageCache
-
-    cache = PageCache(app.extensions["handbook_engine"], budget_bytes=10**6, hot_bytes=0)
-    layout = "<html><head><title>{}</title></head><body><nav>" + "menu item " * 200 + "</nav>{}</body>"
-    pages = {f"/wiki/page-{n}": layout.format(f"Page {n}", f"<p>Text of page {n} é</p>")
-             for n in range(5)}
-    for path, html in pages.items():
-        cache.put(path, 7, html)
-    for path, html in pages.items():
-        assert cache.get(path, 7) == html
-        assert cache.get(path, 8) is None
-        packed = cache._packed.entries[path][1]
-        assert len(packed) < len(zlib.compress(html.encode(), 6))

@@ -155,7 +155,7 @@ def post(session, user, page, body, *, parent_id=None, renderer, held_until=HELD
 def _published_now(session, comment):
     """A comment everyone can now read: the page's count changes, watchers and the thread's
     participants are told."""
-    changes.layout_changed(session)
+    changes.page_shown_changed(session, comment.page_id)
     events.comment_reply(session, comment)
     events.new_comment(session, comment)
 
@@ -183,7 +183,7 @@ def edit(session, user, comment, body, *, renderer, own_host=""):
     if flagged and not permissions.is_librarian(user):
         values.update(state=_held, reason="flagged")
     _move_to(session, comment, comment.state, values)
-    changes.layout_changed(session)
+    changes.page_shown_changed(session, comment.page_id)
 
 
 def remove(session, user, comment):
@@ -193,7 +193,7 @@ def remove(session, user, comment):
     session.add(CommentEdit(comment_id=comment.id, body=comment.body))
     _move(session, comment, "remove", body="", html="")
     _scrub_notices(session, comment, "was removed by its author")
-    changes.layout_changed(session)
+    changes.page_shown_changed(session, comment.page_id)
 
 
 def decide(session, librarian, comment, action, reason=""):
@@ -226,7 +226,7 @@ def set_state(session, librarian, comment, action, reason=""):
     if action == "approve":
         _published_now(session, comment)
         return
-    changes.layout_changed(session)
+    changes.page_shown_changed(session, comment.page_id)
     if action == "hide":
         _scrub_notices(session, comment, "was hidden by a librarian")
 

@@ -62,6 +62,8 @@ def store_rendering(revision, rendered):
 
 def replace_links(session, page, targets):
     """Record the keys that `page`'s published text links to."""
+    changes.links_changed(session, session.scalars(
+        select(Link.target_slug).where(Link.source_page_id == page.id)))
     session.execute(delete(Link).where(Link.source_page_id == page.id))
     session.add_all(Link(source_page_id=page.id, target_slug=key) for key in sorted(targets))
 
@@ -103,7 +105,7 @@ def _render_again(session, renderer, entry_id, page_id):
         current = session.scalar(select(Page.current_revision_id).where(Page.id == page_id))
         if current == revision.id:
             store_rendering(revision, rendered)
-            changes.layout_changed(session)
+            changes.page_shown_changed(session, page_id)
     outbox.settle(session, [entry_id])
     session.commit()
 

@@ -44,7 +44,7 @@ def set_page_protection(session, librarian, page, value):
     page.protection = new
     audit.record(session, librarian, "protect", page=page,
                  detail=f"{old} → {new.value if new else INHERIT}")
-    changes.layout_changed(session)
+    changes.page_shown_changed(session, page.id)
 
 
 def set_section_protection(session, librarian, section, value):

@@ -11,8 +11,8 @@ from flask import url_for
 from flask_login import current_user
 
 from handbook import db
-from handbook import page_cache
 from handbook import permissions
+from handbook import reader_pages
 from handbook.diffing import line_diff
 from handbook.models import Revision
 from handbook.models import Role
@@ -30,23 +30,24 @@ blueprint = Blueprint("reading", __name__)
 
 
 @blueprint.get("/")
-@page_cache.for_readers
+@reader_pages.for_readers
 def contents():
     return render_template("contents.html", contents=reading.contents(db.get_session()))
 
 
 @blueprint.get("/sections/<slug>")
-@page_cache.for_readers
+@reader_pages.for_readers
 def section(slug):
     session = db.get_session()
     found = sections.get_by_slug(session, slug)
+    reader_pages.shows(section_id=found.id)
     published = [page for page in found.pages if page.is_published]
     return render_template("section.html", section=found, pages=published,
                            watching=watching.is_watching(session, current_user, section=found))
 
 
 @blueprint.get("/wiki/<slug>")
-@page_cache.for_readers
+@reader_pages.for_readers
 def page(slug):
     session = db.get_session()
     try:
@@ -55,6 +56,7 @@ def page(slug):
         return _proposed_page(session, slug)
     if isinstance(view, reading.Moved):
         return redirect(url_for("reading.page", slug=view.slug), 301)
+    reader_pages.shows(page_id=view.page.id, section_id=view.section.id)
     return render_template("page.html", view=view,
                            watching=watching.is_watching(session, current_user, page=view.page))
 
@@ -146,6 +148,7 @@ def recent():
 
 
 @blueprint.get("/recent.atom")
+@reader_pages.for_readers
 def recent_feed():
     revisions = reading.recent_changes(db.get_session())
     response = make_response(render_template("recent.atom.xml", revisions=revisions))

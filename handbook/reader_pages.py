@@ -1,0 +1,248 @@
+"""Complete pages for anonymous readers, kept in the database and shared by every worker and
+server: a reader's view of a kept page is one indexed read, whatever any worker has seen.
+
+A view marked `for_readers` stores what it rendered for an anonymous GET in `reader_pages`,
+with what it shows (a page, a section, or the whole handbook). A commit that changes what readers
+see deletes only the rows that show it (`invalidate`, called by `changes` before the commit),
+so a publication leaves the rest of the handbook kept. A render that raced a commit is not
+stored: the store checks, under the lock the commit takes, that `site_state.generation` is
+still the one read before rendering.
+
+`ServeReaderPages` answers cookieless GETs for kept paths without entering Flask, with a strong
+ETag, Last-Modified, a 304 for a matching conditional GET and a Cache-Control that lets a
+reverse proxy keep them (README, "Behind a reverse proxy").
+"""
+
+import functools
+import hashlib
+import threading
+import time
+from datetime import datetime
+from datetime import timezone
+
+from flask import current_app
+from flask import g
+from flask import make_response
+from flask import request
+from flask import session as cookie_session
+from flask_login import current_user
+from sqlalchemy import delete
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy import union
+from werkzeug.http import http_date
+from werkzeug.http import is_resource_modified
+
+from handbook import db
+from handbook import headers
+from handbook.models import Link
+from handbook.models import Page
+from handbook.models import ReaderPage
+from handbook.models import Redirect
+
+#: one statement: the generation (to guard a store) and the kept page, if any
+_LOOKUP = ("SELECT s.generation, r.body, r.etag, r.stored_at, r.content_type FROM site_state s"
+           " LEFT JOIN reader_pages r ON r.path = {p} WHERE s.id = 1")
+_GENERATION = {"sqlite": "SELECT generation FROM site_state WHERE id = 1",
+               "postgresql": "SELECT generation FROM site_state WHERE id = 1 FOR SHARE"}
+_BEGIN = {"sqlite": "BEGIN IMMEDIATE", "postgresql": "BEGIN"}
+_STORE = ("INSERT INTO reader_pages (path, page_id, section_id, content_type, body, etag, stored_at)"
+          " VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}) ON CONFLICT (path) DO UPDATE SET"
+          " page_id = excluded.page_id, section_id = excluded.section_id,"
+          " content_type = excluded.content_type, body = excluded.body, etag = excluded.etag,"
+          " stored_at = excluded.stored_at")
+#: how long a reader's store waits for a writer before giving up (it is tried on a later view)
+_STORE_WAIT = {"sqlite": "PRAGMA busy_timeout = 250", "postgresql": "SET lock_timeout = '250ms'"}
+
+
+class Kept:
+    """A kept page as the lookup found it."""
+
+    __slots__ = ("body", "etag", "stored_at", "content_type")
+
+    def __init__(self, body, etag, stored_at, content_type):
+        self.body, self.etag, self.stored_at, self.content_type = bytes(body), etag, stored_at, content_type
+
+    def validators(self):
+        """The ETag and Last-Modified headers of this page."""
+        return [("ETag", f'"{self.etag}"'), ("Last-Modified", http_date(self.stored_at))]
+
+
+class ReaderPages:
+    """The kept pages of one database, read and written on one raw connection per thread,
+    outside the ORM (a lookup is the hot path: no session, no transaction)."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        placeholder = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+        self._lookup = _LOOKUP.format(p=placeholder)
+        self._store = _STORE.format(p=placeholder)
+        self._local = threading.local()
+
+    def _connection(self):
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self.engine.raw_connection()
+            if self.dialect == "postgresql":
+                connection.driver_connection.autocommit = True
+            cursor = connection.cursor()
+            cursor.execute(_STORE_WAIT[self.dialect])
+            cursor.close()
+            self._local.connection = connection
+        return connection
+
+    def _run(self, work):
+        connection = self._connection()
+        cursor = connection.cursor()
+        try:
+            return work(cursor)
+        except Exception:
+            self._local.connection = None
+            connection.invalidate()
+            raise
+        finally:
+            cursor.close()
+
+    def lookup(self, path):
+        """(generation, Kept or None) for `path`."""
+        def work(cursor):
+            cursor.execute(self._lookup, (path,))
+            row = cursor.fetchone()
+            if row is None:
+                return 0, None
+            return row[0], (Kept(*row[1:]) if row[1] is not None else None)
+        return self._run(work)
+
+    def store(self, path, generation, *, page_id, section_id, content_type, body):
+        """Keep `body` for `path` unless something changed since `generation` was read;
+        whether it was kept. A busy database means it is kept by a later view instead."""
+        etag = hashlib.blake2b(body, digest_size=16).hexdigest()
+        now = int(time.time())
+
+        def work(cursor):
+            cursor.execute(_BEGIN[self.dialect])
+            try:
+                cursor.execute(_GENERATION[self.dialect])
+                row = cursor.fetchone()
+                if row is None or row[0] != generation:
+                    return None
+                cursor.execute(self._store, (path, page_id, section_id, content_type, body, etag, now))
+                return Kept(body, etag, now, content_type)
+            finally:
+                cursor.execute("COMMIT")
+
+        try:
+            return self._run(work)
+        except Exception:
+            current_app.logger.info("a reader page was not kept (the database was busy)")
+            return None
+
+
+def cache_control(app):
+    """Cache-Control for kept pages: `public, no-cache` (browsers and proxies revalidate each
+    time), or with PROXY_CACHE_SECONDS a shared cache may serve them that long."""
+    seconds = app.config["PROXY_CACHE_SECONDS"]
+    return f"public, max-age=0, s-maxage={seconds}" if seconds else "public, no-cache"
+
+
+def shows(*, page_id=None, section_id=None):
+    """Say what the page being rendered shows, so it goes stale only when that changes."""
+    g.reader_page_shows = (page_id, section_id)
+
+
+def for_readers(view):
+    """Serve an anonymous GET from the kept pages, and keep what the view renders for one."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if current_user.is_authenticated or "_flashes" in cookie_session or request.args:
+            return view(*args, **kwargs)
+        kept_pages = current_app.extensions["handbook_reader_pages"]
+        generation, kept = kept_pages.lookup(request.path)
+        if kept is None:
+            response = make_response(view(*args, **kwargs))
+            if response.status_code != 200:
+                return response
+            page_id, section_id = g.get("reader_page_shows", (None, None))
+            kept = kept_pages.store(request.path, generation, page_id=page_id, section_id=section_id,
+                                    content_type=response.content_type, body=response.get_data())
+            if kept is None:
+                return response
+        response = make_response(kept.body)
+        response.content_type = kept.content_type
+        response.headers.extend(kept.validators())
+        response.headers["Cache-Control"] = cache_control(current_app)
+        response.headers["Vary"] = "Cookie"
+        return response.make_conditional(request)
+
+    return wrapper
+
+
+class ServeReaderPages:
+    """WSGI middleware: answer a cookieless GET for a kept page without entering Flask (the
+    requests `for_readers` would answer from the kept pages: no cookie, no query string)."""
+
+    def __init__(self, wsgi_app, kept_pages, every_response, cache_control_value):
+        self.wsgi_app = wsgi_app
+        self.kept_pages = kept_pages
+        self.headers = [*every_response, ("Cache-Control", cache_control_value), ("Vary", "Cookie")]
+
+    def __call__(self, environ, start_response):
+        if (environ.get("REQUEST_METHOD") in ("GET", "HEAD") and not environ.get("QUERY_STRING")
+                and "HTTP_COOKIE" not in environ
+                and not environ.get("PATH_INFO", "").startswith("/static/")):
+            try:
+                kept = self.kept_pages.lookup(environ.get("PATH_INFO", ""))[1]
+            except Exception:
+                kept = None  # the app answers, and reports the database's trouble itself
+            if kept is not None:
+                return self._answer(environ, start_response, kept)
+        return self.wsgi_app(environ, start_response)
+
+    def _answer(self, environ, start_response, kept):
+        validators = kept.validators()
+        modified = datetime.fromtimestamp(kept.stored_at, timezone.utc)
+        if not is_resource_modified(environ, etag=kept.etag, last_modified=modified):
+            start_response("304 Not Modified", [*self.headers, *validators])
+            return []
+        start_response("200 OK", [*self.headers, *validators, ("Content-Type", kept.content_type),
+                                  ("Content-Length", str(len(kept.body)))])
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [kept.body]
+
+
+def invalidate(session, *, everything, pages, shown, link_keys):
+    """Delete the kept pages that show what this transaction changed (before it commits).
+
+    `pages` changed in text, title, place or presence: they, their sections (section pages and
+    neighbours) and the pages they link to or linked to (`link_keys`, whose backlinks list them)
+    go stale. `shown` pages changed only in what their own page shows (comments, notices).
+    Lists of the whole handbook go stale on any change; `everything` clears all.
+    """
+    if everything:
+        session.execute(delete(ReaderPage))
+        return
+    stale_pages = set(pages) | set(shown)
+    conditions = [ReaderPage.page_id.is_(None) & ReaderPage.section_id.is_(None)]
+    if pages:
+        keys = set(link_keys) | set(session.scalars(
+            select(Link.target_slug).where(Link.source_page_id.in_(pages))))
+        if keys:
+            stale_pages.update(session.scalars(union(
+                select(Page.id).where(or_(Page.slug.in_(keys), Page.title_key.in_(keys))),
+                select(Redirect.page_id).where(Redirect.old_slug.in_(keys)),
+            )))
+        sections = union(select(Page.section_id).where(Page.id.in_(pages)),
+                         select(ReaderPage.section_id).where(ReaderPage.page_id.in_(pages)))
+        conditions.append(ReaderPage.section_id.in_(sections))
+    if stale_pages:
+        conditions.append(ReaderPage.page_id.in_(stale_pages))
+    session.execute(delete(ReaderPage).where(or_(*conditions)).execution_options(
+        synchronize_session=False))
+
+
+def init_app(app):
+    kept_pages = ReaderPages(db.engine_for(app))
+    app.extensions["handbook_reader_pages"] = kept_pages
+    app.wsgi_app = ServeReaderPages(app.wsgi_app, kept_pages, headers.for_app(app),
+                                    cache_control(app))

@@ -1,0 +1,175 @@
+"""Kept reader pages: shared by every worker, gone stale only where a change is seen, and
+served with validators that browsers and proxies can revalidate."""
+
+import itertools
+import re
+
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from handbook import db
+from handbook.models import ReaderPage
+from handbook.services import comments
+from handbook.services import pages
+from handbook.services import sections
+
+from conftest import RENDER
+from conftest import login
+
+
+def kept_paths(app):
+    with db.session_scope(app.extensions["handbook_runtime"]) as session:
+        return set(session.scalars(select(ReaderPage.path)))
+
+
+def visit(client, *paths):
+    for path in paths:
+        assert client.get(path).status_code == 200, path
+
+
+def publish(session, librarian, page, body):
+    pages.save_edit(session, librarian, page, body=body, base_revision_id=page.current_revision_id,
+                    renderer=RENDER)
+    session.commit()
+
+
+def test_a_kept_page_carries_validators_and_answers_conditional_gets(app, client, make_page):
+    make_page("Network weaving", "Alpha line\n")
+    first = client.get("/wiki/network-weaving")
+    assert "/wiki/network-weaving" in kept_paths(app)
+    again = client.get("/wiki/network-weaving")
+    assert again.get_data() == first.get_data()
+    etag = again.headers["ETag"]
+    assert re.fullmatch(r'"[0-9a-f]{32}"', etag), "a strong ETag"
+    assert again.headers["Cache-Control"] == "public, no-cache"
+    assert again.headers["Last-Modified"] and again.headers["Vary"] == "Cookie"
+    assert again.headers["Content-Security-Policy"], "security headers on kept pages too"
+    unchanged = client.get("/wiki/network-weaving", headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304 and unchanged.get_data() == b""
+    assert unchanged.headers["ETag"] == etag
+    since = client.get("/wiki/network-weaving",
+                       headers={"If-Modified-Since": again.headers["Last-Modified"]})
+    assert since.status_code == 304
+    other = client.get("/wiki/network-weaving", headers={"If-None-Match": '"0000"'})
+    assert other.status_code == 200 and b"Alpha line" in other.get_data()
+    head = client.head("/wiki/network-weaving")
+    assert head.status_code == 200 and head.get_data() == b""
+
+
+def test_a_publication_refreshes_what_shows_it_and_keeps_the_rest(app, client, session, librarian,
+                                                                  section, make_page):
+    linked = make_page("Huddles", "Short meetings.\n")
+    page = make_page("Network weaving", "See [[Huddles]].\n")
+    elsewhere = sections.create_section(session, librarian, title="Stories", summary="",
+                                        renderer=RENDER)
+    session.commit()
+    far = pages.create_page(session, librarian, section_id=elsewhere.id, title="A far story",
+                            body="Unrelated.\n", summary="", renderer=RENDER).revision.page
+    session.commit()
+    visit(client, "/", "/sections/practical-methods", "/wiki/network-weaving", "/wiki/huddles",
+          "/wiki/a-far-story", "/sections/stories", "/recent.atom")
+    etag = client.get("/wiki/a-far-story").headers["ETag"]
+    publish(session, librarian, page, "No links any more.\n")
+    assert kept_paths(app) == {"/wiki/a-far-story", "/sections/stories"}
+    assert client.get("/wiki/a-far-story", headers={"If-None-Match": etag}).status_code == 304
+    assert "No links any more" in client.get("/wiki/network-weaving").get_data(as_text=True)
+    assert client.get("/wiki/huddles").get_data() == client.get("/wiki/huddles?fresh=1").get_data()
+    assert "No links" not in far.current_revision.body
+
+
+def test_a_published_comment_refreshes_only_its_page(app, client, session, librarian, make_page):
+    page = make_page("Network weaving", "Alpha line\n")
+    make_page("Huddles", "Short meetings.\n")
+    visit(client, "/wiki/network-weaving", "/wiki/huddles")
+    comments.post(session, librarian, page, "A first thought.", renderer=RENDER)
+    session.commit()
+    assert "/wiki/huddles" in kept_paths(app)
+    assert "/wiki/network-weaving" not in kept_paths(app)
+    assert "Discussion (1 comment)" in client.get("/wiki/network-weaving").get_data(as_text=True)
+
+
+def test_a_render_that_raced_a_commit_is_not_kept(app, make_page, session, librarian):
+    page = make_page("Network weaving", "Alpha line\n")
+    kept_pages = app.extensions["handbook_reader_pages"]
+    with app.test_request_context():
+        generation, kept = kept_pages.lookup("/wiki/network-weaving")
+        assert kept is None
+        publish(session, librarian, page, "Omega line\n")
+        assert kept_pages.store("/wiki/network-weaving", generation, page_id=page.id,
+                                section_id=page.section_id, content_type="text/html",
+                                body=b"old text") is None
+        assert kept_pages.store("/wiki/network-weaving", generation + 1, page_id=page.id,
+                                section_id=page.section_id, content_type="text/html",
+                                body=b"new text") is not None
+
+
+def test_members_and_queries_are_never_served_kept_pages(app, client, make_page, contributor):
+    make_page("Network weaving", "Alpha line\n")
+    visit(client, "/wiki/network-weaving")
+    member = app.test_client()
+    login(member, contributor)
+    answer = member.get("/wiki/network-weaving")
+    assert "Log out" in answer.get_data(as_text=True)
+    assert "public" not in answer.headers.get("Cache-Control", "")
+    assert "ETag" not in client.get("/wiki/network-weaving?x=1").headers
+
+
+def test_the_feed_is_kept_and_revalidated(app, client, make_page, session, librarian):
+    page = make_page("Network weaving", "Alpha line\n")
+    feed = client.get("/recent.atom")
+    assert feed.mimetype == "application/atom+xml"
+    assert client.get("/recent.atom", headers={"If-None-Match": feed.headers["ETag"]}).status_code == 304
+    publish(session, librarian, page, "Omega line\n")
+    assert client.get("/recent.atom", headers={"If-None-Match": feed.headers["ETag"]}).status_code == 200
+
+
+EXAMPLES = itertools.count()
+STEPS = st.lists(st.tuples(st.sampled_from(["edit", "rename", "move", "remove", "comment"]),
+                           st.integers(0, 2), st.integers(0, 2)), min_size=1, max_size=6)
+
+
+@settings(max_examples=8, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(steps=STEPS)
+def test_kept_pages_always_match_a_fresh_render(app, session, librarian, section, steps):
+    """Whatever is edited, renamed, moved, removed or discussed, a kept page is what the view
+    would render now (a query string makes the view render without the kept pages)."""
+    example = next(EXAMPLES)
+    other_section = sections.create_section(session, librarian, title=f"Stories {example}",
+                                            summary="", renderer=RENDER)
+    live = [pages.create_page(session, librarian, section_id=section.id,
+                              title=f"{title} {example}", body=f"About {title}.\n",
+                              renderer=RENDER).revision.page
+            for title in ("Huddles", "Network weaving", "Story circles")]
+    session.commit()
+    reader = app.test_client()
+
+    def paths():
+        return (["/", f"/sections/{section.slug}", f"/sections/{other_section.slug}"]
+                + [f"/wiki/{page.slug}" for page in live])
+
+    for step, (action, index, other) in enumerate(steps):
+        visit(reader, *paths())
+        page, target = live[index % len(live)], live[other % len(live)]
+        if action == "edit":
+            publish(session, librarian, page, f"Step {step}: see [[{target.title}]].\n")
+        elif action in ("rename", "move"):
+            pages.rename(session, librarian, page,
+                         title=f"{page.title} again" if action == "rename" else page.title,
+                         section_id=page.section_id if action == "rename" else
+                         other_section.id if page.section_id == section.id else section.id)
+            session.commit()
+        elif action == "remove" and len(live) > 1:
+            pages.remove(session, librarian, page, reason="Duplicate")
+            session.commit()
+            live.remove(page)
+        elif action == "comment":
+            comments.post(session, librarian, page, "A thought.", renderer=RENDER)
+            session.commit()
+        for path in paths():
+            kept = reader.get(path).get_data(as_text=True)
+            fresh = reader.get(f"{path}?fresh=1").get_data(as_text=True)
+            assert kept == fresh, (action, path)
