@@ -290,7 +290,10 @@ def import_command(folder):
     schema.upgrade(app.extensions["handbook_engine"])
     try:
         with app_session(app) as session:
-            changed = content_io.import_dir(session, folder, renderer(app))
+            changed = content_io.import_dir(
+                session, folder, renderer(app),
+                progress=lambda total: click.progressbar(length=total, label="Rendering pages",
+                                                         file=sys.stderr))
     except (content_io.ContentError, ServiceError) as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Imported {changed} new or changed pages.")

@@ -1,5 +1,6 @@
 """The content/ format on disk: import it into a handbook, export a handbook to it."""
 
+import contextlib
 import re
 from pathlib import Path
 
@@ -10,8 +11,10 @@ from handbook import changes
 from handbook import db
 from handbook.models import Page
 from handbook.models import Protection
+from handbook.models import Revision
 from handbook.models import Section
 from handbook.render_budget import RenderRefused
+from handbook.rendering import link_targets
 from handbook.rendering import slugify
 from handbook.services import accounts
 from handbook.services import links
@@ -55,12 +58,18 @@ def parse(path):
     return meta, match.group(2).lstrip("\n")
 
 
-def import_dir(session, folder, renderer):
+#: from this many changed pages on, an import renders them in a pool of processes first
+POOL_FROM = 64
+
+
+def import_dir(session, folder, renderer, progress=None):
     """Read a content folder: new sections and pages, new revisions where text changed.
 
     Pages are rendered knowing every page the import will publish, so links between imported
     pages are right at once; pages already in the handbook that link to new ones are rendered
-    again after the commit (publishing declares it).
+    again after the commit (publishing declares it). Many changed pages are rendered in a pool
+    of processes before anything is written, inside `progress(total)` (a context manager
+    whose `update(n)` is told of each n rendered, such as click.progressbar) when given.
     """
     db.begin_write(session)
     system = accounts.system_user(session)
@@ -72,6 +81,7 @@ def import_dir(session, folder, renderer):
     for path, (meta, title, body) in parsed.items():
         live.setdefault(slugify(title), path.stem)
         live[path.stem] = path.stem
+    rendered = _render_changed(session, renderer, parsed, live, progress)
     changed = 0
     for section_dir in section_dirs:
         match = _SECTION_DIR.match(section_dir.name)
@@ -79,8 +89,30 @@ def import_dir(session, folder, renderer):
                                   int(match.group(1)), live)
         for path in sorted(section_dir.glob("*.md")):
             if path.name != SECTION_FILE:
-                changed += _import_page(session, renderer, system, section, path, parsed[path], live)
+                changed += _import_page(session, renderer, system, section, path, parsed[path],
+                                        live, rendered.get(path))
     return changed
+
+
+def _render_changed(session, renderer, parsed, live, progress):
+    """{path: Rendered or RenderRefused} for the pages whose published text or title will
+    change, rendered in a pool when there are many (fewer are rendered one by one later)."""
+    published = {slug: (title, body) for slug, title, body in session.execute(
+        select(Page.slug, Revision.title, Revision.body)
+        .join(Revision, Revision.id == Page.current_revision_id))}
+    changed = [path for path, (_meta, title, body) in parsed.items()
+               if published.get(path.stem) != (title, body)]
+    if len(changed) < POOL_FROM:
+        return {}
+    jobs = [(parsed[path][2], {key: live[key] for key in link_targets(parsed[path][2]) if key in live})
+            for path in changed]
+    rendered = {}
+    with progress(len(changed)) if progress else contextlib.nullcontext() as bar:
+        for path, result in zip(changed, renderer.render_many(jobs)):
+            rendered[path] = result
+            if bar is not None:
+                bar.update(1)
+    return rendered
 
 
 def _parse_page(path):
@@ -130,8 +162,9 @@ def _protection(path, meta):
                            f"{', '.join(level.value for level in Protection)}") from None
 
 
-def _import_page(session, renderer, system, section, path, parsed, live):
-    """Create or update one page from its file; 1 when a revision was published."""
+def _import_page(session, renderer, system, section, path, parsed, live, rendered=None):
+    """Create or update one page from its file (`rendered` already, or rendered now);
+    1 when a revision was published."""
     meta, title, body = parsed
     page = session.scalar(select(Page).where(Page.slug == path.stem))
     if page is None:
@@ -152,7 +185,10 @@ def _import_page(session, renderer, system, section, path, parsed, live):
         return 0
     summary = "Imported from files" if current else "First version"
     try:
-        rendered = links.render_text(session, renderer, body, live)
+        if rendered is None:
+            rendered = links.render_text(session, renderer, body, live)
+        elif isinstance(rendered, RenderRefused):
+            raise rendered
     except RenderRefused as refused:
         raise ContentError(f"{path}: {refused}") from None
     revision = pages.add_revision(session, page, system, title, body, summary, base=current,

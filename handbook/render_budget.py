@@ -6,6 +6,7 @@ larger only guards against a child that stopped answering.
 """
 
 import multiprocessing
+import os
 import signal
 import threading
 
@@ -19,6 +20,8 @@ STARTUP_TIMEOUT = 60
 #: the wall-clock guard, as a multiple of the CPU budget, plus a few seconds
 WALL_CLOCK_FACTOR = 5
 WALL_CLOCK_EXTRA = 5
+#: texts a pool process is handed at a time by render_many
+CHUNK = 8
 
 
 class RenderRefused(Exception):
@@ -45,6 +48,10 @@ def _render_in_child(text, existing, budget):
         return "deep", None
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
+
+
+def _render_chunk(jobs):
+    return [_render_in_child(*job) for job in jobs]
 
 
 def _start():
@@ -81,6 +88,31 @@ class BoundedRenderer:
             except multiprocessing.TimeoutError:
                 _stop()
                 outcome, result = "busy", None
+        return self._result(outcome, result)
+
+    def render_many(self, jobs, processes=None):
+        """Render many (text, existing) pairs in a pool of processes (one a CPU by default),
+        each within the budget; yields, in order, Rendered or the RenderRefused for it."""
+        jobs = [(text, dict(existing or {}), self.budget) for text, existing in jobs]
+        chunks = [jobs[start:start + CHUNK] for start in range(0, len(jobs), CHUNK)]
+        processes = min(processes or os.cpu_count() or 1, max(1, len(chunks)))
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["handbook.render_budget"])
+        with context.Pool(processes) as pool:
+            results = pool.imap(_render_chunk, chunks)
+            for chunk in chunks:
+                try:
+                    outcomes = results.next(self.budget * WALL_CLOCK_FACTOR * len(chunk)
+                                            + STARTUP_TIMEOUT)
+                except multiprocessing.TimeoutError:
+                    outcomes = [("busy", None)] * len(chunk)
+                for outcome, result in outcomes:
+                    try:
+                        yield self._result(outcome, result)
+                    except RenderRefused as refused:
+                        yield refused
+
+    def _result(self, outcome, result):
         if outcome == "ok":
             return result
         if outcome == "deep":

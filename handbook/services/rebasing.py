@@ -27,7 +27,7 @@ from handbook.services import workflow
 from handbook.services.errors import InvalidTransition
 
 log = logging.getLogger(__name__)
-BATCH = 20
+BATCH = 200
 
 
 def pay(runtime):
@@ -37,11 +37,11 @@ def pay(runtime):
             rows = outbox.due(session, "rebase", BATCH)
             if not rows:
                 return
-            for entry_id, page_id in rows:
+            for _entry_id, page_id in rows:
                 rebase_page(session, runtime.renderer, page_id)
-                db.begin_write(session)
-                outbox.settle(session, [entry_id])
-                session.commit()
+            db.begin_write(session)
+            outbox.settle(session, [entry_id for entry_id, _page_id in rows])
+            session.commit()
 
 
 def stale_proposals(session, page):
