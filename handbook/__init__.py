@@ -8,6 +8,7 @@ from handbook import db
 from handbook import headers
 from handbook import mail
 from handbook import paths
+from handbook import proxy_refresh
 from handbook import rate_limits
 from handbook import reader_pages
 from handbook import rendering
@@ -31,6 +32,7 @@ def create_app(overrides=None):
     rendering.init_app(app)
     search_integration.init_app(app)
     mail.init_app(app)
+    proxy_refresh.init_app(app)
     runtime.init_app(app)
     request_guard.init_app(app)
     rate_limits.init_app(app)

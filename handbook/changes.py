@@ -52,6 +52,8 @@ class _Owed:
     visible: bool = False
     #: whether it is something every page shows (names, sections): all kept pages go stale
     everywhere: bool = False
+    #: the kept reader pages this commit deleted (the proxies fetch them again)
+    stale_paths: list = field(default_factory=list)
 
 
 def _owed(session, visible=True):
@@ -125,8 +127,9 @@ def _record_owed(session):
         )
         if bumped.rowcount == 0:
             session.add(SiteState(id=1, generation=1))
-        reader_pages.invalidate(session, everything=owed.everywhere, pages=owed.pages,
-                                shown=owed.shown | owed.renders, link_keys=owed.old_links)
+        owed.stale_paths = reader_pages.invalidate(
+            session, everything=owed.everywhere, pages=owed.pages,
+            shown=owed.shown | owed.renders, link_keys=owed.old_links)
     session.info["drain_after_commit"] = owed
 
 
@@ -138,6 +141,7 @@ def _drain_after_commit(session):
     runtime = session.info["runtime"]
     if owed.visible:
         drain(runtime, KINDS[:-1])
+        runtime.proxies.refresh(owed.stale_paths)
     if owed.mails:
         runtime.mailer.deliver_soon(runtime)
 

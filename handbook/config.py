@@ -17,6 +17,8 @@ ENVIRONMENT = {
     "HANDBOOK_MAIL_FROM": "MAIL_FROM",
     "HANDBOOK_BASE_URL": "BASE_URL",
     "HANDBOOK_PROXY_CACHE_SECONDS": "PROXY_CACHE_SECONDS",
+    "HANDBOOK_PROXY_REFRESH_URLS": "PROXY_REFRESH_URLS",
+    "HANDBOOK_PROXY_REFRESH_TOKEN": "PROXY_REFRESH_TOKEN",
 }
 
 DEFAULTS = {
@@ -48,6 +50,10 @@ DEFAULTS = {
     #: how long a shared cache (a reverse proxy) may serve a kept reader page without asking;
     #: 0: it asks each time (README, "Behind a reverse proxy")
     "PROXY_CACHE_SECONDS": 0,
+    #: proxies (base URLs, comma-separated in the environment) that get changed pages fetched
+    #: through them after each commit, with PROXY_REFRESH_TOKEN in the X-Handbook-Refresh header
+    "PROXY_REFRESH_URLS": [],
+    "PROXY_REFRESH_TOKEN": "",
     "SEARCH": "whoosh",
     #: the name mails are signed with
     "SITE_NAME": "Systems Convenor handbook",

@@ -29,6 +29,7 @@ from flask_login import current_user
 from sqlalchemy import delete
 from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy import true
 from sqlalchemy import union
 from werkzeug.http import http_date
 from werkzeug.http import is_resource_modified
@@ -212,7 +213,16 @@ class ServeReaderPages:
 
 
 def invalidate(session, *, everything, pages, shown, link_keys):
-    """Delete the kept pages that show what this transaction changed (before it commits).
+    """Delete the kept pages that show what this transaction changed (before it commits);
+    the paths deleted (for the proxies to refresh)."""
+    return list(session.scalars(
+        delete(ReaderPage).where(_stale(session, everything=everything, pages=pages, shown=shown,
+                                        link_keys=link_keys))
+        .returning(ReaderPage.path).execution_options(synchronize_session=False)))
+
+
+def _stale(session, *, everything, pages, shown, link_keys):
+    """Which kept pages show what changed.
 
     `pages` changed in text, title, place or presence: they, their sections (section pages and
     neighbours) and the pages they link to or linked to (`link_keys`, whose backlinks list them)
@@ -220,8 +230,7 @@ def invalidate(session, *, everything, pages, shown, link_keys):
     Lists of the whole handbook go stale on any change; `everything` clears all.
     """
     if everything:
-        session.execute(delete(ReaderPage))
-        return
+        return true()
     stale_pages = set(pages) | set(shown)
     conditions = [ReaderPage.page_id.is_(None) & ReaderPage.section_id.is_(None)]
     if pages:
@@ -237,8 +246,7 @@ def invalidate(session, *, everything, pages, shown, link_keys):
         conditions.append(ReaderPage.section_id.in_(sections))
     if stale_pages:
         conditions.append(ReaderPage.page_id.in_(stale_pages))
-    session.execute(delete(ReaderPage).where(or_(*conditions)).execution_options(
-        synchronize_session=False))
+    return or_(*conditions)
 
 
 def init_app(app):

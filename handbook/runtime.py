@@ -1,5 +1,5 @@
 """What a commit's side effects need from the app: the engine, the search backend, the
-renderer and the mailer."""
+renderer, the mailer and the reverse proxies to refresh."""
 
 from dataclasses import dataclass
 
@@ -12,13 +12,16 @@ class Runtime:
     search: object
     renderer: object
     mailer: object
+    proxies: object
 
 
 def init_app(app):
-    """Runs after db, rendering, search and mail have put their parts in app.extensions."""
+    """Runs after db, rendering, search, mail and proxy_refresh have put their parts in
+    app.extensions."""
     app.extensions["handbook_runtime"] = Runtime(
         engine=app.extensions["handbook_engine"],
         search=app.extensions["handbook_search"],
         renderer=app.extensions["handbook_renderer"],
         mailer=app.extensions["handbook_mailer"],
+        proxies=app.extensions["handbook_proxies"],
     )

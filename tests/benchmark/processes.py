@@ -4,12 +4,14 @@ processes, the version of the code being measured, and plain-text tables."""
 import hashlib
 import http.client
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.parse
+from http.cookies import SimpleCookie
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -166,3 +168,43 @@ def render_table(header, rows):
              "  ".join("-" * width for width in widths)]
     lines += ["  ".join(cell.rjust(width) for cell, width in zip(row, widths)) for row in rows]
     return "\n".join(lines)
+
+
+class Browser:
+    """One logged-in person: keeps cookies, finds CSRF tokens in forms."""
+
+    def __init__(self, port):
+        self.port = port
+        self.cookies = {}
+
+    def send(self, method, path, form=None, expect=(200,)):
+        status, headers, body, seconds = request(self.port, method, path, form, self.cookies)
+        for header in headers.get_all("Set-Cookie") or []:
+            jar = SimpleCookie()
+            jar.load(header)
+            for key, morsel in jar.items():
+                self.cookies[key] = morsel.value
+        if status not in expect:
+            raise BenchmarkError(f"{method} {path} answered {status}, expected {expect}:\n"
+                                 f"{body[:2000].decode(errors='replace')}")
+        return status, headers, body.decode("utf-8", errors="replace"), seconds
+
+    def csrf(self, path):
+        _status, _headers, html, _seconds = self.send("GET", path)
+        return csrf_token(html, path), html
+
+    def login(self, name, password):
+        token, _html = self.csrf("/login")
+        _status, headers, _html, _seconds = self.send(
+            "POST", "/login", {"csrf_token": token, "name": name, "password": password, "next": ""},
+            expect=(302, 303))
+        if "/login" in (headers.get("Location") or ""):
+            raise BenchmarkError(f"logging in as {name} failed")
+
+
+def csrf_token(html, where):
+    tag = re.search(r'<input[^>]*name="csrf_token"[^>]*>', html)
+    value = tag and re.search(r'value="([^"]+)"', tag.group(0))
+    if not value:
+        raise BenchmarkError(f"no csrf_token field on {where}")
+    return value.group(1)

@@ -42,7 +42,6 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from http.cookies import SimpleCookie
 from pathlib import Path
 
 if __package__:
@@ -50,6 +49,7 @@ if __package__:
     from . import search_queries as sq
     from .processes import REPO
     from .processes import BenchmarkError
+    from .processes import Browser
     from .processes import Server
     from .processes import base_environment
     from .processes import code_version
@@ -62,6 +62,7 @@ else:
     import search_queries as sq
     from processes import REPO
     from processes import BenchmarkError
+    from processes import Browser
     from processes import Server
     from processes import base_environment
     from processes import code_version
@@ -128,46 +129,6 @@ def handbook(instance, *arguments, stdin=None, extra_env=None, check=True):
 
 
 # -- HTTP ------------------------------------------------------------------------------------
-
-class Browser:
-    """One logged-in person: keeps cookies, finds CSRF tokens in forms."""
-
-    def __init__(self, port):
-        self.port = port
-        self.cookies = {}
-
-    def send(self, method, path, form=None, expect=(200,)):
-        status, headers, body, seconds = request(self.port, method, path, form, self.cookies)
-        for header in headers.get_all("Set-Cookie") or []:
-            jar = SimpleCookie()
-            jar.load(header)
-            for key, morsel in jar.items():
-                self.cookies[key] = morsel.value
-        if status not in expect:
-            raise BenchmarkError(f"{method} {path} answered {status}, expected {expect}:\n"
-                                 f"{body[:2000].decode(errors='replace')}")
-        return status, headers, body.decode("utf-8", errors="replace"), seconds
-
-    def csrf(self, path):
-        _status, _headers, html, _seconds = self.send("GET", path)
-        return csrf_token(html, path), html
-
-    def login(self, name, password):
-        token, _html = self.csrf("/login")
-        _status, headers, _html, _seconds = self.send(
-            "POST", "/login", {"csrf_token": token, "name": name, "password": password, "next": ""},
-            expect=(302, 303))
-        if "/login" in (headers.get("Location") or ""):
-            raise BenchmarkError(f"logging in as {name} failed")
-
-
-def csrf_token(html, where):
-    tag = re.search(r'<input[^>]*name="csrf_token"[^>]*>', html)
-    value = tag and re.search(r'value="([^"]+)"', tag.group(0))
-    if not value:
-        raise BenchmarkError(f"no csrf_token field on {where}")
-    return value.group(1)
-
 
 def percentile(values, fraction):
     """Nearest-rank percentile (p95 of 198 values is the 189th smallest)."""

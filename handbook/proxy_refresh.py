@@ -1,0 +1,69 @@
+"""Keep reverse proxies fresh: after a commit, every path whose kept reader page went stale is
+fetched again through each proxy in PROXY_REFRESH_URLS with the refresh header. The proxy recipe
+(README, "Behind a reverse proxy") lets such a request past its cache and stores the answer, so
+the proxy holds the new page at once instead of at the end of PROXY_CACHE_SECONDS.
+
+The fetches run in a background thread of the process that committed. A fetch that fails is
+logged; that proxy then serves its copy until its cache life ends.
+"""
+
+import logging
+import queue
+import threading
+import urllib.request
+
+log = logging.getLogger(__name__)
+HEADER = "X-Handbook-Refresh"
+
+
+class ProxyRefresher:
+    """Fetches paths through the configured proxies; does nothing when there are none."""
+
+    def __init__(self, urls, token, timeout=10):
+        self.urls = [url.rstrip("/") for url in urls if url.strip()]
+        self.token = token
+        self.timeout = timeout
+        self._paths = queue.Queue()
+        self._thread = None
+        self._lock = threading.Lock()
+
+    def refresh(self, paths):
+        """Fetch these paths through every proxy, soon, in the background."""
+        if not self.urls:
+            return
+        for path in paths:
+            self._paths.put(path)
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="proxy-refresh", daemon=True)
+                self._thread.start()
+
+    def wait(self):
+        """Until every path asked for so far was fetched (tests, commands)."""
+        self._paths.join()
+
+    def _run(self):
+        while True:
+            path = self._paths.get()
+            try:
+                for url in self.urls:
+                    self._fetch(url + path)
+            finally:
+                self._paths.task_done()
+
+    def _fetch(self, url):
+        asked = urllib.request.Request(url, headers={HEADER: self.token})
+        try:
+            with urllib.request.urlopen(asked, timeout=self.timeout) as answer:
+                answer.read()
+        except Exception as error:
+            log.warning("could not refresh %s through the proxy: %s", url, error)
+
+
+def init_app(app):
+    urls = app.config["PROXY_REFRESH_URLS"]
+    if isinstance(urls, str):
+        urls = urls.split(",")
+    if urls and not app.config["PROXY_REFRESH_TOKEN"]:
+        raise RuntimeError("PROXY_REFRESH_URLS needs PROXY_REFRESH_TOKEN (the proxy's secret)")
+    app.extensions["handbook_proxies"] = ProxyRefresher(urls, app.config["PROXY_REFRESH_TOKEN"])
