@@ -1,4 +1,5 @@
-"""Where templates/, static/ and content/ live, installed or in a checkout."""
+"""Where templates/, static/, content/ and the deployment recipes live, installed or in a
+checkout."""
 
 from pathlib import Path
 
@@ -23,3 +24,8 @@ def static_dir():
 
 def content_dir():
     return _shipped("content")
+
+
+def nginx_recipe():
+    """The nginx configuration of README's "Behind a reverse proxy", with its @NAMES@."""
+    return _PACKAGE / "deploy" / "nginx.conf"

@@ -391,7 +391,7 @@ class Publisher(threading.Thread):
 
 
 #: the README's recipe, with a static file beside it for nginx's own 304s
-NGINX_RECIPE = REPO / "handbook" / "deploy" / "nginx.conf"
+NGINX_RECIPE = REPO / "handbook" / "deploy" / "nginx.conf"  # paths.nginx_recipe() in a checkout
 STATIC_LOCATION = "    location /static-304/ { alias @WORK@/static/; etag on; }\n\n    location / {"
 REFRESH_TOKEN = "bench-refresh-secret"
 
@@ -402,6 +402,7 @@ class Nginx:
     def __init__(self, workdir, upstream_port, port):
         self.port = port
         self.workdir = workdir
+        workdir.chmod(0o755)  # nginx's workers (nobody, under a root master) use its cache here
         (workdir / "static").mkdir(exist_ok=True)
         conf = workdir / "nginx.conf"
         recipe = NGINX_RECIPE.read_text().replace("    location / {", STATIC_LOCATION, 1)
@@ -531,6 +532,9 @@ def bench_pages(args, pages, script):
         for round_number in range(1, args.rounds + 1):
             line = []
             for name, url, paths, expect, cookie_header in targets:
+                if name == "wiki_304":  # pages published in the last round have new ETags
+                    paths.write_text("".join(f"{path}\t{etag}\n" for path, etag in
+                                             keep_every_page(wiki.port, slugs).items()))
                 if name == "publishing":
                     publisher = Publisher(librarian, slugs, args.publish_every,
                                           args.seed + round_number)

@@ -1,0 +1,132 @@
+"""Behind nginx with the recipe in handbook/deploy/nginx.conf: the proxy serves readers' pages
+itself, and after a publish or a removal it shows the change within a second."""
+
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from handbook import db
+from handbook import paths
+from handbook.models import Role
+from handbook.services import accounts
+from handbook.services import pages
+from handbook.services import reading
+from handbook.services import sections
+
+from conftest import IN_CI
+from conftest import PASSWORD
+from conftest import RENDER
+from conftest import build_app
+from conftest import fresh_database
+from conftest import login
+from test_rate_limits import _free_port
+
+TOKEN = "proxy-test-secret"
+
+
+def _get(port, path, headers=None):
+    """(status, X-Cache, text) of a GET through the proxy."""
+    asked = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers or {})
+    try:
+        with urllib.request.urlopen(asked, timeout=10) as answer:
+            return answer.status, answer.headers.get("X-Cache"), answer.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("X-Cache"), error.read().decode()
+
+
+@pytest.fixture
+def proxied(request, tmp_path):
+    """(app, nginx port): the app served by Werkzeug, nginx in front with the recipe."""
+    if shutil.which("nginx") is None:
+        if IN_CI:
+            pytest.fail("nginx is not installed, and CI must run this test")
+        pytest.skip("nginx is not installed (apt-get install nginx)")
+    proxy_port = _free_port()
+    app = build_app(fresh_database(request, "sqlite", tmp_path), tmp_path / "instance",
+                    PROXY_CACHE_SECONDS=300, PROXY_REFRESH_URLS=[f"http://127.0.0.1:{proxy_port}"],
+                    PROXY_REFRESH_TOKEN=TOKEN)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                     daemon=True).start()
+    # nginx's workers (nobody, under a root master) must reach their cache: not under pytest's
+    # private temporary folder
+    work = Path(tempfile.mkdtemp(prefix="handbook-nginx-"))
+    work.chmod(0o755)
+    recipe = paths.nginx_recipe().read_text()
+    for name, value in {"WORK": str(work), "LISTEN": f"127.0.0.1:{proxy_port}",
+                        "UPSTREAM": f"127.0.0.1:{server.server_port}",
+                        "REFRESH_TOKEN": TOKEN}.items():
+        recipe = recipe.replace(f"@{name}@", value)
+    (work / "nginx.conf").write_text(recipe)
+    nginx = subprocess.Popen(["nginx", "-g", "daemon off;", "-c", str(work / "nginx.conf"),
+                              "-p", str(work)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                _get(proxy_port, "/")
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield app, proxy_port
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=20)
+        shutil.rmtree(work, ignore_errors=True)
+        server.shutdown()
+        app.extensions["handbook_engine"].dispose()
+
+
+def _within(seconds, check):
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_the_proxy_serves_readers_and_shows_a_publish_within_a_second(proxied):
+    app, port = proxied
+    with db.session_scope(app.extensions["handbook_runtime"]) as session:
+        librarian = accounts.create_user(session, "libby", "libby@example.org", PASSWORD,
+                                         Role.librarian)
+        section = sections.create_section(session, librarian, title="Practical methods",
+                                          summary="", renderer=RENDER)
+        page = pages.create_page(session, librarian, section_id=section.id,
+                                 title="Network weaving", body="Alpha line.\n",
+                                 renderer=RENDER).revision.page
+    app.extensions["handbook_proxies"].wait()
+    _get(port, "/wiki/network-weaving")
+    status, cache, text = _get(port, "/wiki/network-weaving")
+    assert (status, cache) == (200, "HIT") and "Alpha line" in text
+    assert _get(port, "/wiki/network-weaving", {"X-Handbook-Refresh": "guess"})[1] == "HIT"
+
+    with db.session_scope(app.extensions["handbook_runtime"]) as session:
+        page = reading.find_page(session, "network-weaving")
+        pages.save_edit(session, librarian, page, body="Omega line.\n",
+                        base_revision_id=page.current_revision_id, renderer=RENDER)
+    published = time.monotonic()
+    assert _within(1.0, lambda: "Omega line" in _get(port, "/wiki/network-weaving")[2])
+    assert time.monotonic() - published < 1.0
+    status, cache, _text = _get(port, "/wiki/network-weaving")
+    assert (status, cache) == (200, "HIT"), "the proxy stored the new page itself"
+    assert _within(1.0, lambda: "Network weaving" in _get(port, "/sections/practical-methods")[2])
+
+    member = app.test_client()
+    login(member, librarian)
+    cookie = "; ".join(f"{c.key}={c.value}" for c in member._cookies.values())
+    status, cache, text = _get(port, "/wiki/network-weaving", {"Cookie": cookie})
+    assert cache == "BYPASS" and "Log out" in text
+
+    with db.session_scope(app.extensions["handbook_runtime"]) as session:
+        pages.remove(session, librarian, reading.find_page(session, "network-weaving"),
+                     reason="Duplicate")
+    assert _within(1.0, lambda: _get(port, "/wiki/network-weaving")[0] == 404)
