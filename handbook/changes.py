@@ -1,6 +1,7 @@
 """Side effects, declared where they are caused and fired on commit from this one place.
 
-Services say what changed: `page_changed` (a page's public text, title, tags or place),
+Services say what changed: `page_changed` (a page's public text or tags; `placed=True` when
+its title, place in its section or presence changed too),
 `page_shown_changed` (only what a page's own view shows, such as its comment count),
 `links_changed` (keys a page linked to before this change),
 `addresses_changed` (wiki-link keys that started or stopped leading to a page),
@@ -40,6 +41,8 @@ _draining = threading.local()
 @dataclass
 class _Owed:
     pages: set = field(default_factory=set)
+    #: of which those whose title, place or presence changed (their neighbours show it)
+    placed: set = field(default_factory=set)
     keys: set = field(default_factory=set)
     renders: set = field(default_factory=set)
     rebases: set = field(default_factory=set)
@@ -62,9 +65,13 @@ def _owed(session, visible=True):
     return owed
 
 
-def page_changed(session, *page_ids):
-    """These pages' public text, title, tags, section or order changed (or they came or went)."""
-    _owed(session).pages.update(page_ids)
+def page_changed(session, *page_ids, placed=False):
+    """These pages' public text or tags changed; `placed`: also their title, section or order,
+    or they came or went."""
+    owed = _owed(session)
+    owed.pages.update(page_ids)
+    if placed:
+        owed.placed.update(page_ids)
 
 
 def page_shown_changed(session, page_id):
@@ -128,7 +135,7 @@ def _record_owed(session):
         if bumped.rowcount == 0:
             session.add(SiteState(id=1, generation=1))
         owed.stale_paths = reader_pages.invalidate(
-            session, everything=owed.everywhere, pages=owed.pages,
+            session, everything=owed.everywhere, pages=owed.pages, placed=owed.placed,
             shown=owed.shown | owed.renders, link_keys=owed.old_links)
     session.info["drain_after_commit"] = owed
 

@@ -58,7 +58,7 @@ def parse(path):
     return meta, match.group(2).lstrip("\n")
 
 
-#: from this many changed pages on, an import renders them in a pool of processes first
+#: from this many changed pages on, an import renders them in a pool of processes
 POOL_FROM = 64
 
 
@@ -68,8 +68,8 @@ def import_dir(session, folder, renderer, progress=None):
     Pages are rendered knowing every page the import will publish, so links between imported
     pages are right at once; pages already in the handbook that link to new ones are rendered
     again after the commit (publishing declares it). Many changed pages are rendered in a pool
-    of processes before anything is written, inside `progress(total)` (a context manager
-    whose `update(n)` is told of each n rendered, such as click.progressbar) when given.
+    of processes while the writes go on, inside `progress(total)` (a context manager whose
+    `update(n)` is told of each n rendered, such as click.progressbar) when given.
     """
     db.begin_write(session)
     system = accounts.system_user(session)
@@ -81,38 +81,60 @@ def import_dir(session, folder, renderer, progress=None):
     for path, (meta, title, body) in parsed.items():
         live.setdefault(slugify(title), path.stem)
         live[path.stem] = path.stem
-    rendered = _render_changed(session, renderer, parsed, live, progress)
     changed = 0
-    for section_dir in section_dirs:
-        match = _SECTION_DIR.match(section_dir.name)
-        section = _import_section(session, renderer, section_dir, match.group(2),
-                                  int(match.group(1)), live)
-        for path in sorted(section_dir.glob("*.md")):
-            if path.name != SECTION_FILE:
-                changed += _import_page(session, renderer, system, section, path, parsed[path],
-                                        live, rendered.get(path))
+    with _prerender(session, renderer, parsed, live, progress) as rendered:
+        for section_dir in section_dirs:
+            match = _SECTION_DIR.match(section_dir.name)
+            section = _import_section(session, renderer, section_dir, match.group(2),
+                                      int(match.group(1)), live)
+            for path in sorted(section_dir.glob("*.md")):
+                if path.name != SECTION_FILE:
+                    changed += _import_page(session, renderer, system, section, path,
+                                            parsed[path], live, rendered.get(path))
     return changed
 
 
-def _render_changed(session, renderer, parsed, live, progress):
-    """{path: Rendered or RenderRefused} for the pages whose published text or title will
-    change, rendered in a pool when there are many (fewer are rendered one by one later)."""
+class _Prerendered:
+    """Renderings arriving from the pool in file order, taken as the writes reach each file."""
+
+    def __init__(self, paths, results, bar):
+        self._pending = iter(zip(paths, results))
+        self._paths = set(paths)
+        self._arrived = {}
+        self._bar = bar
+
+    def get(self, path):
+        """The Rendered or RenderRefused of `path`, or None when it was not sent to the pool."""
+        if path not in self._paths:
+            return None
+        while path not in self._arrived:
+            arrived, result = next(self._pending)
+            self._arrived[arrived] = result
+            if self._bar is not None:
+                self._bar.update(1)
+        return self._arrived.pop(path)
+
+
+@contextlib.contextmanager
+def _prerender(session, renderer, parsed, live, progress):
+    """The pages whose published text or title will change, rendered in a pool of processes
+    while the writes go on, when there are many (fewer are rendered one by one as written)."""
     published = {slug: (title, body) for slug, title, body in session.execute(
         select(Page.slug, Revision.title, Revision.body)
         .join(Revision, Revision.id == Page.current_revision_id))}
     changed = [path for path, (_meta, title, body) in parsed.items()
                if published.get(path.stem) != (title, body)]
     if len(changed) < POOL_FROM:
-        return {}
+        yield _Prerendered([], [], None)
+        return
     jobs = [(parsed[path][2], {key: live[key] for key in link_targets(parsed[path][2]) if key in live})
             for path in changed]
-    rendered = {}
-    with progress(len(changed)) if progress else contextlib.nullcontext() as bar:
-        for path, result in zip(changed, renderer.render_many(jobs)):
-            rendered[path] = result
-            if bar is not None:
-                bar.update(1)
-    return rendered
+    results = renderer.render_many(jobs)
+    try:
+        with progress(len(changed)) if progress else contextlib.nullcontext() as bar:
+            yield _Prerendered(changed, results, bar)
+    finally:
+        results.close()
 
 
 def _parse_page(path):
@@ -142,7 +164,7 @@ def _import_section(session, renderer, section_dir, slug, default_order, live):
         except RenderRefused as refused:
             raise ContentError(f"{section_dir / SECTION_FILE}: {refused}") from None
     if section.id is not None and section.title != values["title"]:
-        changes.page_changed(session, *[page.id for page in section.pages])
+        changes.page_changed(session, *[page.id for page in section.pages], placed=True)
     if any(getattr(section, name) != value for name, value in values.items()):
         for name, value in values.items():
             setattr(section, name, value)
@@ -178,7 +200,7 @@ def _import_page(session, renderer, system, section, path, parsed, live, rendere
         for name, value in values.items():
             setattr(page, name, value)
         if page.id is not None:
-            changes.page_changed(session, page.id)
+            changes.page_changed(session, page.id, placed=True)
     session.flush()
     current = page.current_revision
     if current is not None and current.body == body and current.title == title:

@@ -212,22 +212,28 @@ class ServeReaderPages:
         return [] if environ["REQUEST_METHOD"] == "HEAD" else [kept.body]
 
 
-def invalidate(session, *, everything, pages, shown, link_keys):
+def invalidate(session, *, everything, pages, placed, shown, link_keys):
     """Delete the kept pages that show what this transaction changed (before it commits);
-    the paths deleted (for the proxies to refresh)."""
-    return list(session.scalars(
-        delete(ReaderPage).where(_stale(session, everything=everything, pages=pages, shown=shown,
-                                        link_keys=link_keys))
-        .returning(ReaderPage.path).execution_options(synchronize_session=False)))
+    the paths deleted, the changed pages first (the order the proxies fetch them again)."""
+    deleted = session.execute(
+        delete(ReaderPage).where(_stale(session, everything=everything, pages=pages,
+                                        placed=placed, shown=shown, link_keys=link_keys))
+        .returning(ReaderPage.path, ReaderPage.page_id)
+        .execution_options(synchronize_session=False)).all()
+    first = set(pages) | set(shown)
+    return [path for path, page_id in sorted(
+        deleted, key=lambda row: (0 if row.page_id in first else 1 if row.page_id is None else 2,
+                                  row.path))]
 
 
-def _stale(session, *, everything, pages, shown, link_keys):
+def _stale(session, *, everything, pages, placed, shown, link_keys):
     """Which kept pages show what changed.
 
-    `pages` changed in text, title, place or presence: they, their sections (section pages and
-    neighbours) and the pages they link to or linked to (`link_keys`, whose backlinks list them)
-    go stale. `shown` pages changed only in what their own page shows (comments, notices).
-    Lists of the whole handbook go stale on any change; `everything` clears all.
+    `pages` changed in text, and the pages they link to or linked to (`link_keys`) list them
+    as backlinks; `placed` pages changed in title, place or presence as well, so their sections
+    (the section pages and their neighbours) show it. `shown` pages changed only in what their
+    own page shows (comments, notices). Lists of the whole handbook go stale on any change;
+    `everything` stales all.
     """
     if everything:
         return true()
@@ -241,8 +247,9 @@ def _stale(session, *, everything, pages, shown, link_keys):
                 select(Page.id).where(or_(Page.slug.in_(keys), Page.title_key.in_(keys))),
                 select(Redirect.page_id).where(Redirect.old_slug.in_(keys)),
             )))
-        sections = union(select(Page.section_id).where(Page.id.in_(pages)),
-                         select(ReaderPage.section_id).where(ReaderPage.page_id.in_(pages)))
+    if placed:
+        sections = union(select(Page.section_id).where(Page.id.in_(placed)),
+                         select(ReaderPage.section_id).where(ReaderPage.page_id.in_(placed)))
         conditions.append(ReaderPage.section_id.in_(sections))
     if stale_pages:
         conditions.append(ReaderPage.page_id.in_(stale_pages))

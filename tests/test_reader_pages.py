@@ -73,11 +73,17 @@ def test_a_publication_refreshes_what_shows_it_and_keeps_the_rest(app, client, s
           "/wiki/a-far-story", "/sections/stories", "/recent.atom")
     etag = client.get("/wiki/a-far-story").headers["ETag"]
     publish(session, librarian, page, "No links any more.\n")
-    assert kept_paths(app) == {"/wiki/a-far-story", "/sections/stories"}
+    assert kept_paths(app) == {"/wiki/a-far-story", "/sections/stories",
+                               "/sections/practical-methods"}, "a text edit keeps its section"
     assert client.get("/wiki/a-far-story", headers={"If-None-Match": etag}).status_code == 304
     assert "No links any more" in client.get("/wiki/network-weaving").get_data(as_text=True)
     assert client.get("/wiki/huddles").get_data() == client.get("/wiki/huddles?fresh=1").get_data()
     assert "No links" not in far.current_revision.body
+    visit(client, "/wiki/huddles", "/wiki/network-weaving")
+    pages.rename(session, librarian, page, title="Weaving networks", section_id=page.section_id)
+    session.commit()
+    assert kept_paths(app) == {"/wiki/a-far-story", "/sections/stories"}, \
+        "a new title shows on its neighbours and its section"
 
 
 def test_a_published_comment_refreshes_only_its_page(app, client, session, librarian, make_page):

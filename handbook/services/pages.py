@@ -277,13 +277,13 @@ def _make_current(session, page, revision, expected):
     if swapped.rowcount != 1:
         session.expire(page)
         raise EditConflict(page.current_revision, [])
-    old_key = page.title_key
+    old_key, old_title = page.title_key, page.title
     set_committed_value(page, "current_revision_id", revision.id)
     set_committed_value(page, "current_revision", revision)
     set_committed_value(page, "title", revision.title)
     set_committed_value(page, "title_key", slugify(revision.title))
     links.replace_links(session, page, link_targets(revision.body))
-    changes.page_changed(session, page.id)
+    changes.page_changed(session, page.id, placed=expected is None or old_title != revision.title)
     if expected is None:
         changes.addresses_changed(session, links.addresses_of(session, page))
     elif old_key != page.title_key:
@@ -370,7 +370,7 @@ def rename(session, user, page, *, title, section_id):
         session.add(revision)
         session.flush()
         publish(session, page, revision, expected=current.id, reviewer=user)
-    changes.page_changed(session, page.id)
+    changes.page_changed(session, page.id, placed=True)
     changes.addresses_changed(session, old_addresses | links.addresses_of(session, page))
     audit.record(session, user, "rename", page=page,
                  detail=f"{old_slug} → {new_slug}, section {section.title}")
@@ -413,7 +413,7 @@ def take_down(session, user, page, reason):
     set_committed_value(page, "current_revision_id", None)
     set_committed_value(page, "current_revision", None)
     links.replace_links(session, page, set())
-    changes.page_changed(session, page.id)
+    changes.page_changed(session, page.id, placed=True)
     changes.addresses_changed(session, links.addresses_of(session, page))
     for proposal in session.scalars(select(Revision).where(
             Revision.page_id == page.id, Revision.status.in_(workflow.OPEN))).all():

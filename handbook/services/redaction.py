@@ -62,7 +62,7 @@ def hide(session, librarian, revision, *, text, summary, reason):
     audit.record(session, librarian, "redact", page=page, revision=revision,
                  detail=f"{hidden} hidden: {reason}"
                  + (f"; the page now shows revision {fallback.id}" if fallback else ""))
-    changes.page_changed(session, page.id)
+    changes.page_changed(session, page.id, placed=True)
     return fallback or page.current_revision
 
 
@@ -85,7 +85,7 @@ def unhide(session, admin, revision):
                                  hidden_by_id=None, hidden_at=None),
          expected=(revision.text_hidden, revision.summary_hidden))
     audit.record(session, admin, "unredact", page=revision.page, revision=revision)
-    changes.page_changed(session, revision.page_id)
+    changes.page_changed(session, revision.page_id, placed=True)
 
 
 def _set(session, revision, values, *, expected):

@@ -66,7 +66,7 @@ def update_section(session, user, section, *, title, summary="", introduction=""
     text, html = render_introduction(session, renderer, introduction)
     db.begin_write(session)
     if title != section.title:
-        changes.page_changed(session, *[page.id for page in section.pages])
+        changes.page_changed(session, *[page.id for page in section.pages], placed=True)
     section.title = title
     section.summary = summary
     section.introduction, section.introduction_html = text, html
