@@ -516,6 +516,10 @@ def bench_pages(args, pages, script):
             proxied.wait_ready(f"/wiki/{slugs[0]}")
             proxy = Nginx(workdir, proxied.port, proxy_port)
             proxy_librarian = member_cookie(proxied.port, instance, "benchlibrarian", "librarian")
+            started = time.perf_counter()
+            keep_every_page(proxy.port, slugs)
+            print(f"   viewed every page once through nginx in {time.perf_counter() - started:.1f}s",
+                  flush=True)
             (workdir / "static" / "page.html").write_bytes(b"x" * page_bytes)
             static_etag = request(proxy.port, "GET", "/static-304/page.html")[1]["ETag"]
             static_paths = workdir / "paths-static.txt"
