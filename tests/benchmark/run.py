@@ -135,9 +135,9 @@ def parse_args(argv):
     parser.add_argument("--publish-every", type=float, default=3.0,
                         help="Seconds between a librarian's published edits during the "
                              "'publishing' target (default 3).")
-    parser.add_argument("--proxy-seconds", type=int, default=60,
+    parser.add_argument("--proxy-seconds", type=int, default=3600,
                         help="HANDBOOK_PROXY_CACHE_SECONDS of the server behind nginx for the "
-                             "'proxy' target; 0 skips the proxy (default 60).")
+                             "'proxy' target; 0 skips the proxy (default 3600).")
     parser.add_argument("--sample", type=int, default=200,
                         help="Pages fetched once to check them and measure their size; the "
                              "ceiling page is their median size (default 200).")
