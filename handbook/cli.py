@@ -288,6 +288,10 @@ def coffee_pair(day, seed):
 def import_command(folder):
     app = create_app_for_command()
     schema.upgrade(app.extensions["handbook_engine"])
+    backend = app.extensions["handbook_search"]
+    if not backend.is_current():  # the import's pages are indexed after its commit
+        with app_session(app) as session:
+            search_check.rebuild(session, backend)
     try:
         with app_session(app) as session:
             changed = content_io.import_dir(

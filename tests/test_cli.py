@@ -113,6 +113,20 @@ def test_export_then_import_reproduces_the_handbook(cli_env, tmp_path, monkeypat
     assert structure(fresh_url) == structure(cli_env)
 
 
+def test_an_import_into_a_new_instance_leaves_it_searchable(cli_env, tmp_path, monkeypatch,
+                                                           sqlite_template):
+    invoke("init")
+    exported = tmp_path / "exported"
+    invoke("export", str(exported))
+    fresh = tmp_path / "fresh.db"
+    fresh.write_bytes(sqlite_template.read_bytes())
+    monkeypatch.setenv("HANDBOOK_DATABASE_URL", f"sqlite:///{fresh}")
+    monkeypatch.setenv("HANDBOOK_INSTANCE", str(tmp_path / "new-instance"))
+    assert invoke("import", str(exported)).exit_code == 0
+    checked = invoke("search-check")
+    assert checked.exit_code == 0 and "matches the published handbook" in checked.output
+
+
 def test_import_adds_a_revision_only_where_text_changed(cli_env, tmp_path):
     invoke("init")
     exported = tmp_path / "exported"
