@@ -45,15 +45,16 @@ from handbook.models import Redirect
 _LOOKUP = ("SELECT s.generation, r.body, r.etag, r.stored_at, r.content_type FROM site_state s"
            " LEFT JOIN reader_pages r ON r.path = {p} WHERE s.id = 1")
 _GENERATION = {"sqlite": "SELECT generation FROM site_state WHERE id = 1",
-               "postgresql": "SELECT generation FROM site_state WHERE id = 1 FOR SHARE"}
+               "postgresql": "SELECT generation FROM site_state WHERE id = 1 FOR SHARE NOWAIT"}
 _BEGIN = {"sqlite": "BEGIN IMMEDIATE", "postgresql": "BEGIN"}
 _STORE = ("INSERT INTO reader_pages (path, page_id, section_id, content_type, body, etag, stored_at)"
           " VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}) ON CONFLICT (path) DO UPDATE SET"
           " page_id = excluded.page_id, section_id = excluded.section_id,"
           " content_type = excluded.content_type, body = excluded.body, etag = excluded.etag,"
           " stored_at = excluded.stored_at")
-#: how long a reader's store waits for a writer before giving up (it is tried on a later view)
-_STORE_WAIT = {"sqlite": "PRAGMA busy_timeout = 250", "postgresql": "SET lock_timeout = '250ms'"}
+#: a reader's store never waits for a writer: while one writes, the page is kept by a later view
+#: (SQLite: BEGIN IMMEDIATE fails at once; PostgreSQL: FOR SHARE NOWAIT)
+_STORE_WAIT = {"sqlite": "PRAGMA busy_timeout = 0", "postgresql": "SET lock_timeout = '2s'"}
 
 
 class Kept:
@@ -160,7 +161,11 @@ def for_readers(view):
         if current_user.is_authenticated or "_flashes" in cookie_session or request.args:
             return view(*args, **kwargs)
         kept_pages = current_app.extensions["handbook_reader_pages"]
-        generation, kept = kept_pages.lookup(request.path)
+        try:
+            generation, kept = kept_pages.lookup(request.path)
+        except Exception:  # the database is busy: render, and keep it on a later view
+            current_app.logger.info("the kept pages could not be read", exc_info=True)
+            return view(*args, **kwargs)
         if kept is None:
             response = make_response(view(*args, **kwargs))
             if response.status_code != 200:
