@@ -137,7 +137,7 @@ STEPS = st.lists(st.tuples(st.sampled_from(["edit", "rename", "move", "remove", 
                            st.integers(0, 2), st.integers(0, 2)), min_size=1, max_size=6)
 
 
-@settings(max_examples=8, deadline=None,
+@settings(max_examples=5, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(steps=STEPS)
 def test_kept_pages_always_match_a_fresh_render(app, session, librarian, section, steps):
