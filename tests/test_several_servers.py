@@ -90,11 +90,11 @@ def _get(base, path, headers=None, opener=None):
     for _ in range(200):
         try:
             with opener.open(urllib.request.Request(base + path, headers=headers or {}),
-                             timeout=10) as answer:
+                             timeout=60) as answer:
                 return answer.status, answer.headers, answer.read().decode()
         except urllib.error.HTTPError as error:
             return error.code, error.headers, error.read().decode()
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.1)
     raise AssertionError(f"{base} did not answer")
 
