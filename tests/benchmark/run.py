@@ -454,6 +454,7 @@ def bench_pages(args, pages, script):
     workdir = Path(tempfile.mkdtemp(prefix=f"handbook-bench-{pages}-"))
     servers = []
     publisher = None
+    proxy = None
     try:
         print(f"\n== {pages} pages (work folder {workdir})", flush=True)
         instance, slugs, timings = prepare_instance(args, pages, workdir)
@@ -504,7 +505,6 @@ def bench_pages(args, pages, script):
                    ("wiki_304", wiki.url, etag_paths, 304, ""),
                    ("member", wiki.url, all_paths, 200, cookie),
                    ("publishing", wiki.url, all_paths, 200, "")]
-        proxy = None
         if shutil.which("nginx") and args.proxy_seconds:
             proxy_port = free_port()
             env = dict(base_environment(instance),
@@ -605,7 +605,7 @@ def bench_pages(args, pages, script):
             publisher.stop.set()
         for server in servers:
             server.stop()
-        if "proxy" in locals() and proxy is not None:
+        if proxy is not None:
             proxy.stop()
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
