@@ -2,7 +2,9 @@
 
 from flask import Flask
 
+from handbook import assets
 from handbook import auth
+from handbook import compression
 from handbook import config
 from handbook import db
 from handbook import headers
@@ -24,7 +26,7 @@ def create_app(overrides=None):
     app = Flask(
         __name__,
         template_folder=str(paths.templates_dir()),
-        static_folder=str(paths.static_dir()),
+        static_folder=None,  # served by handbook.assets under content-hashed names
     )
     config.load(app, overrides or {})
     url_numbers.init_app(app)
@@ -38,6 +40,8 @@ def create_app(overrides=None):
     rate_limits.init_app(app)
     auth.init_app(app)
     headers.init_app(app)
+    compression.init_app(app)
+    assets.init_app(app)
     reader_pages.init_app(app)
     views.init_app(app)
     return app

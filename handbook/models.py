@@ -454,6 +454,11 @@ class ReaderPage(Base):
     content_type: Mapped[str] = mapped_column(String(80))
     body: Mapped[bytes] = mapped_column(LargeBinary)
     etag: Mapped[str] = mapped_column(String(40))
+    #: the build that rendered it (`release.fingerprint`): another build's pages are not served
+    release: Mapped[str] = mapped_column(String(40), server_default="")
+    #: the body compressed with brotli and with gzip, for readers who accept them
+    body_br: Mapped[bytes | None] = mapped_column(LargeBinary)
+    body_gzip: Mapped[bytes | None] = mapped_column(LargeBinary)
     #: Unix seconds (the Last-Modified header)
     stored_at: Mapped[int] = mapped_column(Integer)
 

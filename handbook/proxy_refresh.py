@@ -3,6 +3,9 @@ fetched again through each proxy in PROXY_REFRESH_URLS with the refresh header. 
 (README, "Behind a reverse proxy") lets such a request past its cache and stores the answer, so
 the proxy holds the new page at once instead of at the end of PROXY_CACHE_SECONDS.
 
+Kept pages come in three encodings (brotli, gzip, none), which the recipe keeps apart, so each
+path is fetched once in each.
+
 The fetches run in a background thread of the process that committed. A fetch that fails is
 logged; that proxy then serves its copy until its cache life ends.
 """
@@ -14,6 +17,8 @@ import urllib.request
 
 log = logging.getLogger(__name__)
 HEADER = "X-Handbook-Refresh"
+#: one fetch per copy the proxy keeps (the recipe keys its cache by these)
+ENCODINGS = ["br", "gzip", "identity"]
 
 
 class ProxyRefresher:
@@ -47,12 +52,13 @@ class ProxyRefresher:
             path = self._paths.get()
             try:
                 for url in self.urls:
-                    self._fetch(url + path)
+                    for encoding in ENCODINGS:
+                        self._fetch(url + path, encoding)
             finally:
                 self._paths.task_done()
 
-    def _fetch(self, url):
-        asked = urllib.request.Request(url, headers={HEADER: self.token})
+    def _fetch(self, url, encoding):
+        asked = urllib.request.Request(url, headers={HEADER: self.token, "Accept-Encoding": encoding})
         try:
             with urllib.request.urlopen(asked, timeout=self.timeout) as answer:
                 answer.read()

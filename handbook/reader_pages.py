@@ -10,16 +10,20 @@ still the one read before rendering.
 
 `ServeReaderPages` answers cookieless GETs for kept paths without entering Flask, with a strong
 ETag, Last-Modified, a 304 for a matching conditional GET and a Cache-Control that lets a
-reverse proxy keep them (README, "Behind a reverse proxy").
+reverse proxy keep them (README, "Behind a reverse proxy"). Each page is kept with brotli and
+gzip copies, compressed once when it is stored, and only pages rendered by this build
+(`release.fingerprint`) are served.
 """
 
 import functools
+import gzip
 import hashlib
 import threading
 import time
 from datetime import datetime
 from datetime import timezone
 
+import brotli
 from flask import current_app
 from flask import g
 from flask import make_response
@@ -33,25 +37,32 @@ from sqlalchemy import true
 from sqlalchemy import union
 from werkzeug.http import http_date
 from werkzeug.http import is_resource_modified
+from werkzeug.http import parse_accept_header
 
 from handbook import db
 from handbook import headers
+from handbook import release
 from handbook.models import Link
 from handbook.models import Page
 from handbook.models import ReaderPage
 from handbook.models import Redirect
 
 #: one statement: the generation (to guard a store) and the kept page, if any
-_LOOKUP = ("SELECT s.generation, r.body, r.etag, r.stored_at, r.content_type FROM site_state s"
-           " LEFT JOIN reader_pages r ON r.path = {p} WHERE s.id = 1")
+_LOOKUP = ("SELECT s.generation, r.body, r.etag, r.stored_at, r.content_type, r.body_br, r.body_gzip"
+           " FROM site_state s LEFT JOIN reader_pages r ON r.path = {p} AND r.release = {p}"
+           " WHERE s.id = 1")
 _GENERATION = {"sqlite": "SELECT generation FROM site_state WHERE id = 1",
                "postgresql": "SELECT generation FROM site_state WHERE id = 1 FOR SHARE NOWAIT"}
 _BEGIN = {"sqlite": "BEGIN IMMEDIATE", "postgresql": "BEGIN"}
-_STORE = ("INSERT INTO reader_pages (path, page_id, section_id, content_type, body, etag, stored_at)"
-          " VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}) ON CONFLICT (path) DO UPDATE SET"
-          " page_id = excluded.page_id, section_id = excluded.section_id,"
-          " content_type = excluded.content_type, body = excluded.body, etag = excluded.etag,"
-          " stored_at = excluded.stored_at")
+_STORE = ("INSERT INTO reader_pages (path, page_id, section_id, content_type, body, etag, stored_at,"
+          " release, body_br, body_gzip) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})"
+          " ON CONFLICT (path) DO UPDATE SET page_id = excluded.page_id,"
+          " section_id = excluded.section_id, content_type = excluded.content_type,"
+          " body = excluded.body, etag = excluded.etag, stored_at = excluded.stored_at,"
+          " release = excluded.release, body_br = excluded.body_br, body_gzip = excluded.body_gzip")
+#: the encodings kept pages come in, best first, and how each is made (once, when stored)
+ENCODINGS = {"br": lambda body: brotli.compress(body, quality=5),
+             "gzip": lambda body: gzip.compress(body, compresslevel=6, mtime=0)}
 #: a reader's store never waits for a writer: while one writes, the page is kept by a later view
 #: (SQLite: BEGIN IMMEDIATE fails at once; PostgreSQL: FOR SHARE NOWAIT)
 _STORE_WAIT = {"sqlite": "PRAGMA busy_timeout = 0", "postgresql": "SET lock_timeout = '2s'"}
@@ -60,22 +71,34 @@ _STORE_WAIT = {"sqlite": "PRAGMA busy_timeout = 0", "postgresql": "SET lock_time
 class Kept:
     """A kept page as the lookup found it."""
 
-    __slots__ = ("body", "etag", "stored_at", "content_type")
+    __slots__ = ("body", "etag", "stored_at", "content_type", "encoded")
 
-    def __init__(self, body, etag, stored_at, content_type):
+    def __init__(self, body, etag, stored_at, content_type, body_br=None, body_gzip=None):
         self.body, self.etag, self.stored_at, self.content_type = bytes(body), etag, stored_at, content_type
+        self.encoded = {name: bytes(data) for name, data in (("br", body_br), ("gzip", body_gzip))
+                        if data is not None}
 
-    def validators(self):
-        """The ETag and Last-Modified headers of this page."""
-        return [("ETag", f'"{self.etag}"'), ("Last-Modified", http_date(self.stored_at))]
+    def representation(self, accept_encoding):
+        """(body, Content-Encoding or None, ETag) for a reader's Accept-Encoding header."""
+        accepted = parse_accept_header(accept_encoding)
+        for name, data in self.encoded.items():
+            if accepted[name]:
+                return data, name, f"{self.etag}:{name}"
+        return self.body, None, self.etag
+
+    def headers(self, encoding, etag):
+        """The validators, and the encoding, of one representation."""
+        found = [("ETag", f'"{etag}"'), ("Last-Modified", http_date(self.stored_at))]
+        return [*found, ("Content-Encoding", encoding)] if encoding else found
 
 
 class ReaderPages:
     """The kept pages of one database, read and written on one raw connection per thread,
     outside the ORM (a lookup is the hot path: no session, no transaction)."""
 
-    def __init__(self, engine):
+    def __init__(self, engine, release):
         self.engine = engine
+        self.release = release
         self.dialect = engine.dialect.name
         placeholder = "?" if engine.dialect.paramstyle == "qmark" else "%s"
         self._lookup = _LOOKUP.format(p=placeholder)
@@ -109,7 +132,7 @@ class ReaderPages:
     def lookup(self, path):
         """(generation, Kept or None) for `path`."""
         def work(cursor):
-            cursor.execute(self._lookup, (path,))
+            cursor.execute(self._lookup, (path, self.release))
             row = cursor.fetchone()
             if row is None:
                 return 0, None
@@ -121,6 +144,7 @@ class ReaderPages:
         whether it was kept. A busy database means it is kept by a later view instead."""
         etag = hashlib.blake2b(body, digest_size=16).hexdigest()
         now = int(time.time())
+        encoded = [ENCODINGS[name](body) for name in ("br", "gzip")]
 
         def work(cursor):
             cursor.execute(_BEGIN[self.dialect])
@@ -129,8 +153,9 @@ class ReaderPages:
                 row = cursor.fetchone()
                 if row is None or row[0] != generation:
                     return None
-                cursor.execute(self._store, (path, page_id, section_id, content_type, body, etag, now))
-                return Kept(body, etag, now, content_type)
+                cursor.execute(self._store, (path, page_id, section_id, content_type, body, etag, now,
+                                             self.release, *encoded))
+                return Kept(body, etag, now, content_type, *encoded)
             finally:
                 cursor.execute("COMMIT")
 
@@ -175,14 +200,19 @@ def for_readers(view):
                                     content_type=response.content_type, body=response.get_data())
             if kept is None:
                 return response
-        response = make_response(kept.body)
+        body, encoding, etag = kept.representation(request.headers.get("Accept-Encoding", ""))
+        response = make_response(body)
         response.content_type = kept.content_type
-        response.headers.extend(kept.validators())
+        response.headers.extend(kept.headers(encoding, etag))
         response.headers["Cache-Control"] = cache_control(current_app)
-        response.headers["Vary"] = "Cookie"
+        response.headers["Vary"] = VARY
         return response.make_conditional(request)
 
     return wrapper
+
+
+#: kept pages differ by login (members never get one) and by the encodings a reader accepts
+VARY = "Cookie, Accept-Encoding"
 
 
 class ServeReaderPages:
@@ -192,7 +222,7 @@ class ServeReaderPages:
     def __init__(self, wsgi_app, kept_pages, every_response, cache_control_value):
         self.wsgi_app = wsgi_app
         self.kept_pages = kept_pages
-        self.headers = [*every_response, ("Cache-Control", cache_control_value), ("Vary", "Cookie")]
+        self.headers = [*every_response, ("Cache-Control", cache_control_value), ("Vary", VARY)]
 
     def __call__(self, environ, start_response):
         if (environ.get("REQUEST_METHOD") in ("GET", "HEAD") and not environ.get("QUERY_STRING")
@@ -207,14 +237,15 @@ class ServeReaderPages:
         return self.wsgi_app(environ, start_response)
 
     def _answer(self, environ, start_response, kept):
-        validators = kept.validators()
+        body, encoding, etag = kept.representation(environ.get("HTTP_ACCEPT_ENCODING", ""))
+        headers = kept.headers(encoding, etag)
         modified = datetime.fromtimestamp(kept.stored_at, timezone.utc)
-        if not is_resource_modified(environ, etag=kept.etag, last_modified=modified):
-            start_response("304 Not Modified", [*self.headers, *validators])
+        if not is_resource_modified(environ, etag=etag, last_modified=modified):
+            start_response("304 Not Modified", [*self.headers, *headers])
             return []
-        start_response("200 OK", [*self.headers, *validators, ("Content-Type", kept.content_type),
-                                  ("Content-Length", str(len(kept.body)))])
-        return [] if environ["REQUEST_METHOD"] == "HEAD" else [kept.body]
+        start_response("200 OK", [*self.headers, *headers, ("Content-Type", kept.content_type),
+                                  ("Content-Length", str(len(body)))])
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
 
 
 def invalidate(session, *, everything, pages, placed, shown, link_keys):
@@ -262,7 +293,7 @@ def _stale(session, *, everything, pages, placed, shown, link_keys):
 
 
 def init_app(app):
-    kept_pages = ReaderPages(db.engine_for(app))
+    kept_pages = ReaderPages(db.engine_for(app), release.fingerprint(app.extensions["handbook_assets"]))
     app.extensions["handbook_reader_pages"] = kept_pages
     app.wsgi_app = ServeReaderPages(app.wsgi_app, kept_pages, headers.for_app(app),
                                     cache_control(app))

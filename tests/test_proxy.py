@@ -10,6 +10,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import brotli
 import pytest
 from werkzeug.serving import make_server
 
@@ -32,12 +33,18 @@ from test_rate_limits import _free_port
 TOKEN = "proxy-test-secret"
 
 
+BROWSER = {"Accept-Encoding": "gzip, deflate, br, zstd"}
+
+
 def _get(port, path, headers=None):
-    """(status, X-Cache, text) of a GET through the proxy."""
+    """(status, X-Cache, text) of a GET through the proxy (a brotli body decompressed)."""
     asked = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers or {})
     try:
         with urllib.request.urlopen(asked, timeout=10) as answer:
-            return answer.status, answer.headers.get("X-Cache"), answer.read().decode()
+            body = answer.read()
+            if answer.headers.get("Content-Encoding") == "br":
+                body = brotli.decompress(body)
+            return answer.status, answer.headers.get("X-Cache"), body.decode()
     except urllib.error.HTTPError as error:
         return error.code, error.headers.get("X-Cache"), error.read().decode()
 
@@ -105,8 +112,11 @@ def test_the_proxy_serves_readers_and_shows_a_publish_within_a_second(proxied):
                                  renderer=RENDER).revision.page
     app.extensions["handbook_proxies"].wait()
     _get(port, "/wiki/network-weaving")
+    _get(port, "/wiki/network-weaving", BROWSER)
     status, cache, text = _get(port, "/wiki/network-weaving")
     assert (status, cache) == (200, "HIT") and "Alpha line" in text
+    status, cache, text = _get(port, "/wiki/network-weaving", BROWSER)
+    assert (status, cache) == (200, "HIT") and "Alpha line" in text, "the brotli copy too"
     assert _get(port, "/wiki/network-weaving", {"X-Handbook-Refresh": "guess"})[1] == "HIT"
 
     with db.session_scope(app.extensions["handbook_runtime"]) as session:
@@ -118,11 +128,13 @@ def test_the_proxy_serves_readers_and_shows_a_publish_within_a_second(proxied):
     assert time.monotonic() - published < 1.0
     status, cache, _text = _get(port, "/wiki/network-weaving")
     assert (status, cache) == (200, "HIT"), "the proxy stored the new page itself"
+    assert _within(1.0, lambda: "Omega line" in _get(port, "/wiki/network-weaving", BROWSER)[2])
+    assert _get(port, "/wiki/network-weaving", BROWSER)[1] == "HIT"
     assert _within(1.0, lambda: "Network weaving" in _get(port, "/sections/practical-methods")[2])
 
     member = app.test_client()
     login(member, librarian)
-    cookie = "; ".join(f"{c.key}={c.value}" for c in member._cookies.values())
+    cookie = f"session={member.get_cookie('session').value}"
     status, cache, text = _get(port, "/wiki/network-weaving", {"Cookie": cookie})
     assert cache == "BYPASS" and "Log out" in text
 

@@ -1,8 +1,11 @@
 """Kept reader pages: shared by every worker, gone stale only where a change is seen, and
 served with validators that browsers and proxies can revalidate."""
 
+import gzip
 import itertools
 import re
+
+import brotli
 
 from hypothesis import HealthCheck
 from hypothesis import given
@@ -45,7 +48,7 @@ def test_a_kept_page_carries_validators_and_answers_conditional_gets(app, client
     etag = again.headers["ETag"]
     assert re.fullmatch(r'"[0-9a-f]{32}"', etag), "a strong ETag"
     assert again.headers["Cache-Control"] == "public, no-cache"
-    assert again.headers["Last-Modified"] and again.headers["Vary"] == "Cookie"
+    assert again.headers["Last-Modified"] and again.headers["Vary"] == "Cookie, Accept-Encoding"
     assert again.headers["Content-Security-Policy"], "security headers on kept pages too"
     unchanged = client.get("/wiki/network-weaving", headers={"If-None-Match": etag})
     assert unchanged.status_code == 304 and unchanged.get_data() == b""
@@ -57,6 +60,40 @@ def test_a_kept_page_carries_validators_and_answers_conditional_gets(app, client
     assert other.status_code == 200 and b"Alpha line" in other.get_data()
     head = client.head("/wiki/network-weaving")
     assert head.status_code == 200 and head.get_data() == b""
+
+
+def test_a_kept_page_comes_compressed_as_the_reader_accepts_it(app, client, make_page):
+    make_page("Network weaving", "Alpha line\n" * 200)
+    rendered = client.get("/wiki/network-weaving", headers={"Accept-Encoding": "br"})
+    plain = client.get("/wiki/network-weaving", headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers
+    kept = client.get("/wiki/network-weaving", headers={"Accept-Encoding": "gzip, br"})
+    zipped = client.get("/wiki/network-weaving", headers={"Accept-Encoding": "gzip"})
+    assert rendered.headers["Content-Encoding"] == kept.headers["Content-Encoding"] == "br"
+    assert rendered.get_data() == kept.get_data(), "the first render answers as the kept page does"
+    assert brotli.decompress(kept.get_data()) == plain.get_data()
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.get_data()) == plain.get_data()
+    assert len(kept.get_data()) < len(plain.get_data()) / 3
+    etags = {response.headers["ETag"] for response in (plain, kept, zipped)}
+    assert len(etags) == 3, "each representation has its own ETag"
+    assert kept.headers["ETag"] == plain.headers["ETag"][:-1] + ':br"'
+    again = client.get("/wiki/network-weaving", headers={"Accept-Encoding": "br",
+                                                          "If-None-Match": kept.headers["ETag"]})
+    assert again.status_code == 304 and again.headers["Content-Encoding"] == "br"
+    other = client.get("/wiki/network-weaving", headers={"Accept-Encoding": "gzip",
+                                                          "If-None-Match": kept.headers["ETag"]})
+    assert other.status_code == 200, "the brotli ETag does not validate the gzip copy"
+
+
+def test_pages_kept_by_another_build_are_not_served(app, client, make_page):
+    make_page("Network weaving", "Alpha line\n")
+    client.get("/wiki/network-weaving")
+    with db.session_scope(app.extensions["handbook_runtime"]) as session:
+        kept = session.get(ReaderPage, "/wiki/network-weaving")
+        kept.release, kept.body = "an-older-build", b"an old layout"
+        session.commit()
+    assert b"Alpha line" in client.get("/wiki/network-weaving").get_data()
 
 
 def test_a_publication_refreshes_what_shows_it_and_keeps_the_rest(app, client, session, librarian,

@@ -1,39 +1,28 @@
-"""One contract for every search backend: the same pages, queries and answers, Whoosh or PostgreSQL."""
+"""One contract for every search backend: the same pages, queries and answers, Whoosh or
+PostgreSQL. These tests only read, so each handbook (per backend, fresh and lived-in) is built
+once for the module; the tests that change it are in test_search_contract_changes.py."""
 
 import pytest
-from sqlalchemy import text
-from whoosh import index
 
-from handbook import changes
+from handbook import db
 from handbook.models import Role
 from handbook.search import check
 from handbook.search import documents
 from handbook.search import query as query_language
-from handbook.search import service
-from handbook.services import pages
+from handbook.services import accounts
 from handbook.services import sections
 
-from conftest import backends
+from conftest import PASSWORD
+from conftest import RENDER
 from conftest import build_app
 from conftest import fresh_database
-from conftest import RENDER
-from lived_in import live
+from search_corpus import COMBINATIONS
+from search_corpus import CORPUS
+from search_corpus import api
+from search_corpus import find
+from search_corpus import publish_corpus
+from search_corpus import slugs
 
-#: slug -> (title, section, tags, body); short pages, each word placed for one test
-CORPUS = {
-    "network-weaving": ("Network weaving", "practical-methods", ["Facilitation", "Networks"],
-                        "A weaver introduces people who should know each other.\n\n"
-                        "The convener keeps the group in touch between meetings.\n"),
-    "holding-the-space": ("Holding the space", "practical-methods", ["Facilitation"],
-                          "A good host listens first.\n\n"
-                          "Trust grows slowly, and network weaving depends on it.\n"),
-    "systems-change": ("Systems change", "foundations", ["Theory"],
-                       "Change needs patience: everyone's pace differs.\n\n"
-                       "Trust, relationships and power: everything grows over years.\n"),
-    "running-a-retrospective": ("Running a retrospective", "foundations", [],
-                                "Ask what went well in the systems you touch, then what to change.\n\n"
-                                "Keep the meeting short.\n"),
-}
 HOSTILE = [
     "", " ", "x" * 10_000, "trust " * 2_000, '"unbalanced', 'trust "grows', '""', '"trust grows',
     "((", "trust)", "(trust", "(trust OR (patience", "OR", "OR OR", "trust OR", "OR trust", "-",
@@ -45,92 +34,42 @@ HOSTILE = [
 ]
 
 
-#: (database, search backend): Whoosh on every database, PostgreSQL's search on PostgreSQL.
-COMBINATIONS = [(database, "whoosh") for database in backends()] + (
-    [("postgresql", "postgres")] if "postgresql" in backends() else [])
+HANDBOOKS = [(database, search, kind) for database, search in COMBINATIONS
+             for kind in ("fresh", "lived-in")]
 
 
-@pytest.fixture(params=COMBINATIONS, ids=lambda pair: "-".join(pair))
-def backend_app(request, tmp_path):
-    """The app with each search backend on each database that can hold it."""
-    database, search = request.param
-    app = build_app(fresh_database(request, database, tmp_path), tmp_path / "instance",
-                    SEARCH=search)
-    yield app
+@pytest.fixture(scope="module", params=HANDBOOKS, ids=lambda names: "-".join(names))
+def handbook(request, tmp_path_factory):
+    """(app, corpus): each search backend on each database that can hold it, with the CORPUS
+    published and indexed in a fresh handbook or in one that has lived a little."""
+    database, search, kind = request.param
+    folder = tmp_path_factory.mktemp("search")
+    app = build_app(fresh_database(request, database, folder), folder / "instance", SEARCH=search)
+    with db.session_scope(app.extensions["handbook_runtime"]) as session:
+        librarian = accounts.create_user(session, "libby", "libby@example.org", PASSWORD,
+                                         Role.librarian)
+        section = sections.create_section(session, librarian, title="Practical methods",
+                                          summary="Ways of working.", renderer=RENDER)
+        session.commit()
+        published = publish_corpus(session, app, librarian, section, kind == "lived-in")
+    yield app, published
     app.extensions["handbook_engine"].dispose()
 
 
 @pytest.fixture
-def database_url(backend_app):
-    """The database the backend's app uses (for fixtures that ask for it)."""
-    return backend_app.config["DATABASE_URL"]
+def app(handbook):
+    """conftest's session and client use the handbook's app."""
+    return handbook[0]
 
 
 @pytest.fixture
-def app(backend_app):
-    """conftest's session, users and client use the backend's app."""
-    return backend_app
+def corpus(handbook):
+    return handbook[1]
 
 
 @pytest.fixture
 def backend(app):
     return app.extensions["handbook_search"]
-
-
-@pytest.fixture(params=["fresh", "lived-in"])
-def corpus(request, app, session, librarian, section):
-    """The CORPUS published by a librarian and indexed, {slug: page}: in a fresh handbook, or
-    in one that has lived a little (a history of made-up words first, and each corpus page
-    edited and reverted, so the index has several segments and deleted documents)."""
-    if request.param == "lived-in":
-        live(session, RENDER, steps=60)
-    foundations = sections.create_section(session, librarian, title="Foundations", summary="Ideas.", renderer=RENDER)
-    session.commit()
-    homes = {section.slug: section, foundations.slug: foundations}
-    created = {}
-    for slug, (title, home, tags, body) in CORPUS.items():
-        outcome = pages.create_page(session, librarian, section_id=homes[home].id, title=title,
-                                    body=body, summary="new", renderer=RENDER)
-        outcome.revision.page.tags = tags
-        session.commit()
-        created[slug] = outcome.revision.page
-    assert set(created) == set(CORPUS)
-    if request.param == "lived-in":
-        for page in created.values():
-            original = page.current_revision_id
-            pages.save_edit(session, librarian, page, body="Interim text.\n",
-                            base_revision_id=original, renderer=RENDER)
-            session.commit()
-            pages.revert(session, librarian, page, original, renderer=RENDER)
-            session.commit()
-    changes.drain(app.extensions["handbook_runtime"])
-    return Corpus(created, total=len(documents.published_versions(session)))
-
-
-class Corpus(dict):
-    """{slug: page} of the CORPUS; `total` counts every published page, lived-in ones too."""
-
-    def __init__(self, pages, total):
-        super().__init__(pages)
-        self.total = total
-
-
-def find(session, backend, raw, **filters):
-    """service.search's results; then end the transaction so the index writer never waits on it."""
-    results = service.search(session, backend, raw, **filters)
-    session.commit()
-    return results
-
-
-def slugs(session, backend, raw, **filters):
-    return [hit.slug for hit in find(session, backend, raw, **filters).hits]
-
-
-def api(client, raw, **params):
-    response = client.get("/api/v1/search", query_string={"q": raw, **params})
-    assert response.status_code == 200
-    assert response.is_json
-    return response.get_json()
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -211,44 +150,6 @@ def test_raw_results_page_through_the_hits(session, backend, corpus):
     session.commit()
 
 
-def test_an_edit_is_found_by_its_new_words_only(app, session, backend, corpus, librarian):
-    page = corpus["running-a-retrospective"]
-    pages.save_edit(session, librarian, page, body=CORPUS[page.slug][3].replace("short", "brisk"),
-                    summary="tone", base_revision_id=page.current_revision_id, renderer=RENDER)
-    session.commit()
-    changes.drain(app.extensions["handbook_runtime"])
-    assert slugs(session, backend, "brisk") == ["running-a-retrospective"]
-    assert slugs(session, backend, "short") == []
-    assert backend.indexed_versions(session)[page.slug] == page.current_revision_id
-    assert check.compare(session, backend).clean
-
-
-def test_a_removed_page_disappears(app, session, backend, corpus, librarian):
-    pages.remove(session, librarian, corpus["systems-change"], "Merged into another page")
-    session.commit()
-    changes.drain(app.extensions["handbook_runtime"])
-    assert slugs(session, backend, "patience") == []
-    assert slugs(session, backend, "trust") == ["holding-the-space"]
-    assert "systems-change" not in backend.indexed_versions(session)
-    assert check.compare(session, backend).clean
-
-
-def test_pending_text_is_never_found(app, client, session, backend, corpus, make_user, section):
-    contributor = make_user(Role.contributor)
-    pages.create_page(session, contributor, section_id=section.id, title="Secret garden",
-                      body="Zanzibar is lovely.\n", summary="proposal", renderer=RENDER)
-    page = corpus["network-weaving"]
-    pages.save_edit(session, contributor, page, body=CORPUS[page.slug][3] + "Quokkas help.\n",
-                    summary="proposal", base_revision_id=page.current_revision_id, renderer=RENDER)
-    session.commit()
-    changes.drain(app.extensions["handbook_runtime"])
-    assert slugs(session, backend, "zanzibar") == [] and slugs(session, backend, "secret") == []
-    assert slugs(session, backend, "quokkas") == []
-    assert slugs(session, backend, "convening") == ["network-weaving"]
-    assert api(client, "zanzibar OR quokkas")["total"] == 0
-    assert check.compare(session, backend).clean
-
-
 def test_a_misspelt_word_gets_a_suggestion_that_finds_the_page(client, session, backend, corpus):
     """Suggestions come at least from the words of titles and headings (where topics are named)."""
     results = find(session, backend, "retrospetcive")
@@ -317,44 +218,6 @@ def test_a_rebuild_reproduces_the_same_results(session, backend, corpus):
     assert answers() == before
     assert slugs(session, backend, "weaving") == ["network-weaving", "holding-the-space"]
     assert check.compare(session, backend).clean
-
-
-def test_one_writer_at_a_time(app, session, backend, corpus, librarian):
-    """While another writer holds the index, apply() declines and the outbox keeps the debt."""
-    page = corpus["holding-the-space"]
-    with _writer_held(app, backend):
-        pages.save_edit(session, librarian, page, body="Trust grows quickly.\n", summary="faster",
-                        base_revision_id=page.current_revision_id, renderer=RENDER)
-        session.commit()  # its drain finds the index busy
-        assert check.compare(session, backend).stale == ["holding-the-space"]
-        session.commit()
-    changes.drain(app.extensions["handbook_runtime"])
-    assert check.compare(session, backend).clean
-    assert slugs(session, backend, "quickly") == ["holding-the-space"]
-
-
-class _writer_held:
-    """Hold the backend's writer lock from elsewhere: Whoosh's lock file or the advisory lock."""
-
-    def __init__(self, app, backend):
-        self.app, self.backend = app, backend
-
-    def __enter__(self):
-        if self.backend.name == "whoosh":
-            self.held = index.open_dir(self.backend.live_path()).writer()
-        else:
-            from handbook.search.postgres_backend import LOCK_KEY
-
-            self.held = self.app.extensions["handbook_engine"].connect()
-            self.held.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
-        return self
-
-    def __exit__(self, *exc):
-        if self.backend.name == "whoosh":
-            self.held.cancel()
-        else:
-            self.held.rollback()
-            self.held.close()
 
 
 def test_both_spellings_of_convenor_find_the_same_pages(session, backend, corpus):
