@@ -136,3 +136,65 @@ def has_conflict_marks(text):
     """True while a text still holds the lines that mark an unresolved conflict."""
     lines = set(text.splitlines())
     return MINE_MARK in lines or THEIRS_MARK in lines
+
+
+@dataclass
+class SplitRow:
+    """One row of a side-by-side diff: the old line on the left, the new on the right (either
+    may be None where a line was only removed or only added); a gap has neither."""
+
+    left: DiffLine | None
+    right: DiffLine | None
+    gap: bool = False
+
+
+def side_by_side(rows):
+    """The rows of `line_diff` paired for two columns: each run of removed lines beside the
+    run of added lines that replaced it."""
+    paired, removed, added = [], [], []
+
+    def flush():
+        for number in range(max(len(removed), len(added))):
+            paired.append(SplitRow(removed[number] if number < len(removed) else None,
+                                   added[number] if number < len(added) else None))
+        removed.clear()
+        added.clear()
+
+    for row in rows:
+        if row.kind == "removed":
+            removed.append(row)
+        elif row.kind == "added":
+            added.append(row)
+        else:
+            flush()
+            paired.append(SplitRow(None, None, gap=True) if row.kind == "gap" else SplitRow(row, row))
+    flush()
+    return paired
+
+
+_HEADING = re.compile(r"^#{1,6}\s")
+_FENCE = re.compile(r"^(```|~~~)")
+_FOOTNOTE_DEFINITION = re.compile(r"^\[\^[^\]]+\]:")
+
+
+def passages(text):
+    """The text cut before each heading (outside fenced code): the intro, then one passage per
+    heading with what follows it."""
+    cut, fenced = [[]], False
+    for line in text.splitlines():
+        if _FENCE.match(line):
+            fenced = not fenced
+        if _HEADING.match(line) and not fenced and cut[-1]:
+            cut.append([])
+        cut[-1].append(line)
+    return ["\n".join(lines).strip() + "\n" for lines in cut if "".join(lines).strip()]
+
+
+def changed_passages(old, new):
+    """The passages of `new` that are not in `old` word for word (new or changed), each with
+    the footnote definitions of `new`, so that each renders on its own."""
+    before = set(passages(old))
+    notes = "\n".join(line for line in new.splitlines() if _FOOTNOTE_DEFINITION.match(line))
+    changed = [passage for passage in passages(new) if passage not in before]
+    return [f"{passage}\n{notes}\n" if notes and "[^" in passage else passage
+            for passage in changed]

@@ -32,6 +32,7 @@ ROUTES = {
     "reading.diff": ("GET", "/wiki/network-weaving/diff?from={first}&to={second}", 200, 200, 200, 200, 200, 200),
     "reading.recent": ("GET", "/recent", 200, 200, 200, 200, 200, 200),
     "reading.recent_feed": ("GET", "/recent.atom", 200, 200, 200, 200, 200, 200),
+    "reading.section_feed": ("GET", "/sections/practical-methods/recent.atom", 200, 200, 200, 200, 200, 200),
     "reading.person": ("GET", "/users/libby", 200, 200, 200, 200, 200, 200),
     "reports.new": ("GET", "/wiki/network-weaving/report", 200, 200, 200, 200, 200, 200),
     "reflection.form": ("GET", "/reflection", 200, 200, 200, 200, 200, 200),

@@ -9,7 +9,6 @@ from sqlalchemy import func
 from sqlalchemy import literal
 from sqlalchemy import or_
 from sqlalchemy import select
-from sqlalchemy import tuple_
 from sqlalchemy import union_all
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm import joinedload
@@ -36,7 +35,7 @@ from handbook.services.errors import NotFound
 
 @dataclass
 class PageView:
-    """Everything the page view shows, gathered in three queries."""
+    """Everything the page view shows, gathered in four queries."""
 
     page: Page
     revision: Revision
@@ -51,6 +50,9 @@ class PageView:
     backlinks: list
     previous: tuple | None
     next: tuple | None
+    #: the handbook's tree beside the text: every section, and this section's published pages
+    sections: list
+    siblings: list
 
 
 @dataclass
@@ -108,16 +110,12 @@ _BACKLINKS = (
     .distinct()
     .order_by(Page.title)
 )
-_PUBLISHED_SIBLING = (Page.section_id == bindparam("section_id"), Page.current_revision_id.is_not(None))
-_HERE = tuple_(bindparam("position"), bindparam("page_id"))
-_NEIGHBOURS = union_all(
-    select(literal("previous").label("side"), Page.slug, Page.title).where(
-        *_PUBLISHED_SIBLING, tuple_(Page.position, Page.id) < _HERE
-    ).order_by(Page.position.desc(), Page.id.desc()).limit(1).subquery().select(),
-    select(literal("next").label("side"), Page.slug, Page.title).where(
-        *_PUBLISHED_SIBLING, tuple_(Page.position, Page.id) > _HERE
-    ).order_by(Page.position, Page.id).limit(1).subquery().select(),
-)
+#: the section's published pages in order, and (in the same statement) every section
+_TREE = union_all(
+    select(literal(0).label("kind"), Section.slug, Section.title, Section.position, Section.id),
+    select(literal(1), Page.slug, Page.title, Page.position, Page.id)
+    .where(Page.section_id == bindparam("section_id"), Page.current_revision_id.is_not(None)),
+).order_by("kind", "position", "id")
 
 
 def page_view(session, slug):
@@ -128,21 +126,18 @@ def page_view(session, slug):
     page, revision, section, author, reviewer, checked_by, pending, comment_count = row
     backlinks = session.execute(
         _BACKLINKS, {"page_id": page.id, "slug": page.slug, "title_key": page.title_key}).all()
-    neighbours = {
-        side: (slug, title) for side, slug, title in session.execute(
-            _NEIGHBOURS, {"section_id": section.id, "position": page.position, "page_id": page.id}
-        )
-    }
+    tree = session.execute(_TREE, {"section_id": section.id}).all()
+    every_section = [Neighbour(row.slug, row.title) for row in tree if row.kind == 0]
+    siblings = [Neighbour(row.slug, row.title) for row in tree if row.kind == 1]
+    here = next(number for number, sibling in enumerate(siblings) if sibling.slug == page.slug)
     return PageView(
         page=page, revision=revision, section=section, author=author,
         reviewer=reviewer if reviewer is not None and reviewer.id != author.id else None,
         checked_by=checked_by, pending=pending, comments=comment_count, backlinks=backlinks,
-        previous=_link(neighbours.get("previous")), next=_link(neighbours.get("next")),
+        previous=siblings[here - 1] if here > 0 else None,
+        next=siblings[here + 1] if here + 1 < len(siblings) else None,
+        sections=every_section, siblings=siblings,
     )
-
-
-def _link(pair):
-    return Neighbour(*pair) if pair else None
 
 
 def _moved_or_missing(session, slug):
@@ -232,16 +227,18 @@ def previous_published(session, revision, *, hidden_too=False):
     return session.scalar(query.order_by(Revision.id.desc()).limit(1))
 
 
-def recent_changes(session, limit=50):
-    """The newest published revisions across the handbook."""
-    return session.scalars(
+def recent_changes(session, limit=50, section_id=None):
+    """The newest published revisions across the handbook, or in one section."""
+    query = (
         select(Revision)
         .join(Page, Page.id == Revision.page_id)
         .options(joinedload(Revision.author), joinedload(Revision.page))
         .where(Revision.status == RevisionStatus.published, Page.current_revision_id.is_not(None))
-        .order_by(Revision.published_at.desc(), Revision.id.desc())
-        .limit(limit)
-    ).all()
+    )
+    if section_id is not None:
+        query = query.where(Page.section_id == section_id)
+    return session.scalars(
+        query.order_by(Revision.published_at.desc(), Revision.id.desc()).limit(limit)).all()
 
 
 def contributions(session, user, limit=100):

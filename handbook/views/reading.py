@@ -18,6 +18,7 @@ from handbook.models import Revision
 from handbook.models import Role
 from handbook.services import accounts
 from handbook.services import comments
+from handbook.services import feeds
 from handbook.services import reading
 from handbook.services import reflection
 from handbook.services import sections
@@ -150,8 +151,20 @@ def recent():
 @blueprint.get("/recent.atom")
 @reader_pages.for_readers
 def recent_feed():
-    revisions = reading.recent_changes(db.get_session())
-    response = make_response(render_template("recent.atom.xml", revisions=revisions))
+    return _feed(feeds.entries(db.get_session()), None)
+
+
+@blueprint.get("/sections/<slug>/recent.atom")
+@reader_pages.for_readers
+def section_feed(slug):
+    """A section's changes (kept as a list of the whole handbook: any publication renews it)."""
+    session = db.get_session()
+    found = sections.get_by_slug(session, slug)
+    return _feed(feeds.entries(session, section_id=found.id), found)
+
+
+def _feed(entries, section):
+    response = make_response(render_template("recent.atom.xml", entries=entries, section=section))
     response.mimetype = "application/atom+xml"
     return response
 

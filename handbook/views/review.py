@@ -13,7 +13,9 @@ from flask_login import login_required
 
 from handbook import db
 from handbook import permissions
+from handbook.diffing import changed_passages
 from handbook.diffing import line_diff
+from handbook.diffing import side_by_side
 from handbook.forms import ActionForm
 from handbook.forms import ApproveEditsForm
 from handbook.forms import NoteForm
@@ -27,6 +29,7 @@ from handbook.services import claims
 from handbook.services import discussion
 from handbook.services import guard
 from handbook.services import moderation
+from handbook.services import pages
 from handbook.services import protection
 from handbook.services import queue_health
 from handbook.services import reading
@@ -112,21 +115,32 @@ def reject_form(session, form=None):
     return form
 
 
+#: how much unchanged text the review diff shows around each change (?context=all: the whole)
+CONTEXT_LINES = 3
+WHOLE_TEXT = 10**9
+
+
 def _show(proposal, status=200, **extra):
     session = db.get_session()
     page = proposal.page
     current = page.current_revision
     base = proposal.base_revision
     findings = flagged(proposal)
-    against_published = guard.flag_rows(line_diff(current.body if current else "", proposal.body),
-                                        findings)
+    context = "all" if request.args.get("context") == "all" else None
+    lines = WHOLE_TEXT if context else CONTEXT_LINES
+    view = request.args.get("view") if request.args.get("view") in ("split", "unified") else None
+    published_text = current.body if current else ""
+    against_published = guard.flag_rows(line_diff(published_text, proposal.body, lines), findings)
     against_base = None
     if proposal.base_revision_id != page.current_revision_id:
-        against_base = guard.flag_rows(line_diff(base.body if base else "", proposal.body),
+        against_base = guard.flag_rows(line_diff(base.body if base else "", proposal.body, lines),
                                        findings)
     return render_template(
         "review_item.html", proposal=proposal, page=page, current=current,
         against_published=against_published, against_base=against_base,
+        published_pairs=side_by_side(against_published),
+        base_pairs=side_by_side(against_base) if against_base else None,
+        looks=_how_it_will_look(session, proposal, published_text), view=view, context=context,
         reject_form=reject_form(session, extra.pop("reject_form", None)),
         changes_form=extra.pop("changes_form", None) or RequestChangesForm(),
         note_form=extra.pop("note_form", None) or NoteForm(),
@@ -136,6 +150,15 @@ def _show(proposal, status=200, **extra):
         claimed_by=claims.holder(proposal), findings=findings,
         **extra,
     ), status
+
+
+def _how_it_will_look(session, proposal, published_text):
+    """The proposal rendered as readers will see it: a new page whole, an edit only in the
+    passages (a heading and what follows it) it adds or changes."""
+    if not published_text:
+        return [proposal.html]
+    return [pages.render(session, renderer(), passage).html
+            for passage in changed_passages(published_text, proposal.body)]
 
 
 def flagged(proposal, body=None):

@@ -1,6 +1,6 @@
 """Quality bars on every page type, as the role that sees it: no axe-core violation of any
-impact, no sideways scroll at 360 px, and no error from the W3C Nu HTML checker, at 1280×800
-and 360×740, light and dark. A screenshot of each page type is written for people to look at
+impact, no sideways scroll at 360 px, a header of at most 15 % of a phone's first screen, and no error
+from the W3C Nu HTML checker, at 1280×800 and 360×740, light and dark. A screenshot of each page type is written for people to look at
 (to HANDBOOK_SCREENSHOT_DIR when it is set).
 
 The handbook here has lived a little (the seed content, then a scripted history of proposals,
@@ -48,6 +48,8 @@ AXE_JS = pathlib.Path(os.environ.get("HANDBOOK_AXE_JS", TOOLS / "axe-core" / "ax
 VNU_JAR = pathlib.Path(os.environ.get("HANDBOOK_VNU_JAR", TOOLS / "vnu-jar" / "build" / "dist" / "vnu.jar"))
 VIEWPORTS = {"wide": {"width": 1280, "height": 800}, "phone": {"width": 360, "height": 740}}
 THEMES = ["light", "dark"]
+#: the most of a phone's first screen the site header may take
+HEADER_SHARE = 0.15
 LIVED_IN_PASSWORD = "long enough password"
 #: the innermost elements that reach past the right edge of a viewport `limit` px wide
 WIDER_THAN = """limit => [...document.querySelectorAll('body *')]
@@ -213,6 +215,9 @@ def test_every_page_type_passes_axe_and_fits_the_screen(handbook, browser, viewp
         tab.screenshot(path=str(shots / f"{name}-{viewport}-{theme}.png"))
         for line in _violations(tab, axe_source):
             failures.append(f"{name} {path}: {line}")
+        header = tab.evaluate("document.querySelector('.site-header').getBoundingClientRect().height")
+        if viewport == "phone" and header > HEADER_SHARE * VIEWPORTS[viewport]["height"]:
+            failures.append(f"{name} {path}: the header takes {header:.0f} px of the first screen")
         width = tab.evaluate("document.documentElement.scrollWidth")
         if width > VIEWPORTS[viewport]["width"]:
             failures.append(f"{name} {path}: the document is {width} px wide at a "
