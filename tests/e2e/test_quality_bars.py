@@ -113,25 +113,23 @@ def _live_a_little(session):
                                   Role.contributor)
     session.commit()
     page = session.scalars(select(Page).where(Page.slug == "relational-coordination")).one()
+    first = page.current_revision
+    archivist = session.scalars(select(User).where(User.name == "archivist")).one()
+    page_service.save_edit(session, archivist, page, body=first.body + "\nA librarian's note.\n",
+                           summary="A note", base_revision_id=first.id, renderer=RENDER)
+    session.commit()
     base = page.current_revision
-    page_service.save_edit(session, connie, page, body=base.body + "\nA closing thought.\n",
+    page_service.save_edit(session, connie, page,
+                           body=base.body.replace("## Where it came from", "## Where it came from\n\n"
+                                                  "A new opening line.", 1) + "\nA closing thought.\n",
                            summary="A closing thought", base_revision_id=base.id, renderer=RENDER)
     reports.report(session, connie, page, "out_of_date", "The figures are from 2019.")
     comments.post(session, connie, page, "Is there a newer study? https://example.org/study",
                   renderer=RENDER)
     session.commit()
     proposal = session.scalars(select(Revision).where(
-        Revision.page_id == page.id, Revision.status == RevisionStatus.pending)).first()
-    published = session.scalars(select(Revision.id).where(
-        Revision.page_id == page.id, Revision.status == RevisionStatus.published)
-        .order_by(Revision.id)).all()
-    if len(published) < 2:
-        edited = page_service.save_edit(
-            session, session.scalars(select(User).where(User.name == "archivist")).one(), page,
-            body=base.body + "\nA librarian's note.\n", summary="A note",
-            base_revision_id=base.id, renderer=RENDER)
-        session.commit()
-        published = [base.id, edited.revision.id]
+        Revision.page_id == page.id, Revision.status == RevisionStatus.pending)).one()
+    published = [first.id, base.id]
     return {"page": page.slug, "section": page.section.slug, "person": "connie",
             "old_revision": published[0], "new_revision": published[-1],
             "proposal": proposal.id, "reported_page": page.id}
