@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import merge3
 
+from handbook import text_passages
+
 _WORDS = re.compile(r"\s+|\w+|[^\w\s]")
 
 
@@ -172,29 +174,14 @@ def side_by_side(rows):
     return paired
 
 
-_HEADING = re.compile(r"^#{1,6}\s")
-_FENCE = re.compile(r"^(```|~~~)")
 _FOOTNOTE_DEFINITION = re.compile(r"^\[\^[^\]]+\]:")
-
-
-def passages(text):
-    """The text cut before each heading (outside fenced code): the intro, then one passage per
-    heading with what follows it."""
-    cut, fenced = [[]], False
-    for line in text.splitlines():
-        if _FENCE.match(line):
-            fenced = not fenced
-        if _HEADING.match(line) and not fenced and cut[-1]:
-            cut.append([])
-        cut[-1].append(line)
-    return ["\n".join(lines).strip() + "\n" for lines in cut if "".join(lines).strip()]
 
 
 def changed_passages(old, new):
     """The passages of `new` that are not in `old` word for word (new or changed), each with
     the footnote definitions of `new`, so that each renders on its own."""
-    before = set(passages(old))
+    before = set(text_passages.texts(old))
     notes = "\n".join(line for line in new.splitlines() if _FOOTNOTE_DEFINITION.match(line))
-    changed = [passage for passage in passages(new) if passage not in before]
+    changed = [passage for passage in text_passages.texts(new) if passage not in before]
     return [f"{passage}\n{notes}\n" if notes and "[^" in passage else passage
             for passage in changed]

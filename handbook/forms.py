@@ -97,6 +97,8 @@ class EditForm(FlaskForm):
     summary = StringField("Edit summary", description="Say briefly what you changed and why.",
                           render_kw={"maxlength": 300})
     base_revision_id = HiddenField()
+    #: the anchor of the heading whose section alone is being edited ("" for the whole page)
+    section = HiddenField()
 
 
 class NewPageForm(EditForm):

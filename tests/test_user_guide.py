@@ -22,8 +22,10 @@ def _guide_text():
 
 
 def _screen_text():
-    """Everything a person can see on a button or link: the templates and the form labels."""
-    sources = [*paths.templates_dir().glob("*.html"), Path(forms.__file__)]
+    """Everything a person can see on a button or link: the templates, the form labels and
+    the controls the scripts add."""
+    sources = [*paths.templates_dir().glob("*.html"), *paths.static_dir().glob("*.js"),
+               Path(forms.__file__)]
     return "\n".join(path.read_text(encoding="utf-8") for path in sources)
 
 

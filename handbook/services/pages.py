@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from handbook import changes
 from handbook import db
 from handbook import permissions
+from handbook import text_passages
 from handbook.diffing import three_way_merge
 from handbook.models import Page
 from handbook.models import Redirect
@@ -176,6 +177,26 @@ def save_edit(session, user, page, *, body, summary="", base_revision_id, render
     revision = add_revision(session, page, user, title, body, summary, base=current, rendered=rendered)
     return _finish(session, user, page, revision, expected=page.current_revision_id, merged=merged,
                    trusted=trusted)
+
+
+NO_SECTION = "That section is not in the version you started from: edit the whole page instead."
+
+
+def section_text(page, anchor):
+    """The current text of the page's section under the heading with `anchor`, or None."""
+    current = page.current_revision
+    passage = text_passages.find(current.body, current.html, anchor) if current else None
+    return text_passages.passage_text(current.body, passage) if passage else None
+
+
+def with_section(session, page, base_revision_id, anchor, section_body):
+    """The whole text that an edit of one section makes: the text it started from, with the
+    section under `anchor` replaced (saved like any edit, so changes since are merged)."""
+    base = published_base(session, page, base_revision_id)
+    passage = text_passages.find(base.body, base.html, anchor) if base else None
+    if passage is None:
+        raise InvalidInput(NO_SECTION)
+    return text_passages.replace(base.body, passage, clean_body(section_body))
 
 
 def published_base(session, page, base_revision_id):

@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from handbook import db
 from handbook import permissions
 from handbook import rate_limits
+from handbook import text_passages
 from handbook.services import queues
 from handbook.services.errors import NotFound
 from handbook.views import accounts
@@ -45,6 +46,7 @@ def init_app(app):
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.context_processor(_navigation)
+    app.add_template_filter(text_passages.with_edit_links, "with_section_edit_links")
     app.register_error_handler(NotFound, lambda error: _error(404, str(error)))
     app.register_error_handler(404, lambda error: _error(404, "There is no page here."))
     app.register_error_handler(permissions.Forbidden, lambda error: _error(403, str(error)))

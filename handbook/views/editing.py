@@ -91,17 +91,31 @@ def edit(slug):
             return redirect(url_for("proposals.amend", revision_id=waiting.id))
         form.body.data = page.current_revision.body
         form.base_revision_id.data = page.current_revision_id
+        anchor = request.args.get("section", "")
+        if anchor:
+            form.body.data = pages.section_text(page, anchor)
+            if form.body.data is None:
+                flash("That section is no longer on the page: here is the whole page.", "info")
+                return redirect(url_for("editing.edit", slug=page.slug, fresh=1))
+            form.section.data = anchor
         return _edit_page(page, form)
     if not form.validate_on_submit():
         return _edit_page(page, form, 400)
     if request.form.get("action") == "preview":
         html, error = _preview(session, form.body.data)
         return _edit_page(page, form, preview=html, error=error)
-    findings = screen(page.section, page.current_revision.body, form.body.data)
+    try:
+        body = form.body.data
+        if form.section.data:
+            body = pages.with_section(session, page, form_id(form.base_revision_id.data),
+                                      form.section.data, form.body.data)
+    except InvalidInput as problem:
+        return _edit_page(page, form, 400, error=str(problem))
+    findings = screen(page.section, page.current_revision.body, body)
     if findings:
         return _edit_page(page, form, findings=findings)
     outcome, problem = attempt(lambda session: pages.save_edit(
-        session, user(), page, body=form.body.data, summary=form.summary.data,
+        session, user(), page, body=body, summary=form.summary.data,
         base_revision_id=form_id(form.base_revision_id.data), renderer=renderer()))
     if isinstance(problem, EditConflict):
         form.base_revision_id.data = problem.current.id if problem.current else ""

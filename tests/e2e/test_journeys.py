@@ -307,7 +307,7 @@ def test_live_preview_renders_markdown_and_neutralises_scripts(session, make_pag
     assert "default-src 'self'" in policy, policy
     editor = tab.get_by_label("Text (markdown)")
     preview = tab.locator("#preview")
-    expect(preview).to_contain_text("Press “Preview” to see the formatted text.")
+    expect(preview).to_contain_text("Second paragraph.")  # the preview shows from the start
 
     with tab.expect_response(re.compile(r"/preview$")) as rendered:
         editor.fill("## Getting started\n\nSome **bold** words and a [[Network weaving]] link.\n")
