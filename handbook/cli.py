@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from handbook import changes
 from handbook import content_io
+from handbook import editions
 from handbook import create_app
 from handbook import db
 from handbook import outbox
@@ -29,6 +30,7 @@ from handbook.services import coffee
 from handbook.services import notifications
 from handbook.services import links
 from handbook.services import reading
+from handbook.services import sections
 from handbook.services.errors import ServiceError
 
 ROLES = click.Choice([role.name for role in Role])
@@ -339,6 +341,31 @@ def reindex():
         with click.progressbar(length=total, label="Indexing pages") as bar:
             count = search_check.rebuild(session, backend, bar.update)
     click.echo(f"Indexed {count} published pages ({backend.name}).")
+
+
+@main.command(help="Write an edition of the published handbook (or one section): a printable "
+                   "HTML page, or a zip of static HTML that opens from disk.")
+@click.option("--format", "kind", type=click.Choice(["html", "zip"]), default="html",
+              show_default=True, help="html: one printable page; zip: the offline edition.")
+@click.option("--section", "section_slug", help="Only this section (its address, e.g. network-roles).")
+@click.argument("out", type=click.Path(dir_okay=False, writable=True))
+def edition(kind, section_slug, out):
+    app = create_app_for_command()
+    with app_session(app) as session, app.test_request_context(base_url=app.config["BASE_URL"]):
+        try:
+            chosen = sections.get_by_slug(session, section_slug) if section_slug else None
+        except ServiceError as error:
+            raise click.ClickException(str(error)) from None
+        with click.progressbar(length=editions.page_count(session, chosen),
+                               label="Writing pages", file=sys.stderr) as bar:
+            if kind == "html":
+                data = editions.printable(session, chosen, bar.update).encode("utf-8")
+            else:
+                data = editions.offline(session, chosen, bar.update)
+    with open(out, "wb") as file:
+        file.write(data)
+    click.echo(f"Wrote the {'printable' if kind == 'html' else 'offline'} edition of "
+               f"{chosen.title if chosen else 'the whole handbook'} to {out}.")
 
 
 @main.command("search-check", help="Report pages missing from or stale in the search index; exit 1 if any.")

@@ -46,6 +46,8 @@ DEFAULTS = {
     "REFUSED_RENDER_LIMITS": "3 per 10 minutes",
     #: searches (results page and suggestions) per address
     "SEARCH_LIMITS": "60 per minute",
+    #: editions (a printable page or a zip of the whole handbook), per address
+    "EDITION_LIMITS": "10 per minute",
     "WTF_CSRF_TIME_LIMIT": None,
     #: how long a shared cache (a reverse proxy) may serve a kept reader page without asking;
     #: 0: it asks each time (README, "Behind a reverse proxy")

@@ -38,6 +38,8 @@ _expensive_per_address = limiter.shared_limit(
     _limit("EXPENSIVE_LIMITS"), "expensive-address", methods=["POST"])
 #: Searches, the results page and the suggestions API alike: per address.
 search = limiter.shared_limit(_limit("SEARCH_LIMITS"), "search")
+#: Editions of the handbook (each builds every page it holds): per address.
+edition = limiter.shared_limit(_limit("EDITION_LIMITS"), "edition")
 #: Forms that send mail (register, forgot password, resend, change address): per address.
 mail_form = limiter.shared_limit(_limit("MAIL_FORM_LIMITS"), "mail-form", methods=["POST"])
 #: Readers' reports of a problem on a page: per account (a reader's address) and per address.

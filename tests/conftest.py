@@ -111,6 +111,7 @@ def build_app(database_url, instance, **overrides):
         "LOGIN_LIMITS": "1000 per minute",
         "EXPENSIVE_LIMITS": "10000 per minute",
         "SEARCH_LIMITS": "10000 per minute",
+        "EDITION_LIMITS": "10000 per minute",
         "MAIL_FORM_LIMITS": "10000 per minute",
         "MAIL_ACCOUNT_LIMITS": "10000 per minute",
         "PROPOSE_LIMITS": "10000 per minute",

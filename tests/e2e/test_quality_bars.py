@@ -8,6 +8,7 @@ approvals, rejections, renames, removals, comments and reports), so the queues h
 The markup does not depend on the database, so this module runs on SQLite only.
 """
 
+import io
 import json
 import os
 import pathlib
@@ -15,6 +16,7 @@ import re
 import shutil
 import subprocess
 import threading
+import zipfile
 
 import pytest
 from sqlalchemy import select
@@ -77,6 +79,8 @@ def page_types(ids):
         ("register", None, "/register"),
         ("forgot-password", None, "/forgot-password"),
         ("not-found", None, "/wiki/no-such-page-here"),
+        ("editions", None, "/editions"),
+        ("edition-printable", None, f"/editions/sections/{section}.html"),
         ("edit", "contributor", f"/wiki/{page}/edit"),
         ("new-page", "contributor", "/new"),
         ("my-proposals", "contributor", "/me/proposals"),
@@ -213,7 +217,7 @@ def test_every_page_type_passes_axe_and_fits_the_screen(handbook, browser, viewp
         tab.screenshot(path=str(shots / f"{name}-{viewport}-{theme}.png"))
         for line in _violations(tab, axe_source):
             failures.append(f"{name} {path}: {line}")
-        header = tab.evaluate("document.querySelector('.site-header').getBoundingClientRect().height")
+        header = tab.evaluate("document.querySelector('.site-header')?.getBoundingClientRect().height ?? 0")
         if viewport == "phone" and header > HEADER_SHARE * VIEWPORTS[viewport]["height"]:
             failures.append(f"{name} {path}: the header takes {header:.0f} px of the first screen")
         width = tab.evaluate("document.documentElement.scrollWidth")
@@ -241,6 +245,10 @@ def test_every_page_type_is_valid_html(handbook, tmp_path):
         html = clients[role].get(path).get_data()
         files[name] = tmp_path / f"{name}.html"
         files[name].write_bytes(html)
+    offline = zipfile.ZipFile(io.BytesIO(clients[None].get("/editions/handbook.zip").get_data()))
+    for member in offline.namelist()[:3]:  # the contents and two pages of the offline edition
+        files[f"offline {member}"] = tmp_path / member.replace("/", "-")
+        files[f"offline {member}"].write_bytes(offline.read(member))
     checked = subprocess.run(
         ["java", "-jar", str(VNU_JAR), "--errors-only", "--format", "json",
          *[str(file) for file in files.values()]],
