@@ -19,6 +19,7 @@ ENVIRONMENT = {
     "HANDBOOK_PROXY_CACHE_SECONDS": "PROXY_CACHE_SECONDS",
     "HANDBOOK_PROXY_REFRESH_URLS": "PROXY_REFRESH_URLS",
     "HANDBOOK_PROXY_REFRESH_TOKEN": "PROXY_REFRESH_TOKEN",
+    "HANDBOOK_MEDIA_MAX_BYTES": "MEDIA_MAX_BYTES",
 }
 
 DEFAULTS = {
@@ -26,6 +27,8 @@ DEFAULTS = {
     "MAX_BODY_BYTES": 512 * 1024,
     "MAX_TITLE_CHARS": 200,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    #: the largest image or PDF a member may upload (the upload form alone accepts this much)
+    "MEDIA_MAX_BYTES": 5 * 1024 * 1024,
     "HISTORY_PAGE_SIZE": 50,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -115,7 +118,7 @@ def _coerce(key, value):
         return value.strip().lower() in _TRUE
     if key == "RENDER_TIMEOUT":
         return float(value)
-    if key == "PROXY_CACHE_SECONDS":
+    if key in ("PROXY_CACHE_SECONDS", "MEDIA_MAX_BYTES"):
         return int(value)
     return value
 

@@ -1,6 +1,7 @@
 """Forms: Flask-WTF gives each a CSRF token; the services own the real validation rules."""
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField
 from wtforms import EmailField
 from wtforms import HiddenField
@@ -28,6 +29,12 @@ from handbook.services.validation import MAX_REASON_CHARS
 
 class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token travels."""
+
+
+class UploadForm(FlaskForm):
+    file = FileField("Image (PNG, JPEG, WebP or GIF) or PDF")
+    alt = StringField("What the image shows, for readers who cannot see it",
+                      render_kw={"maxlength": 300})
 
 
 class LoginForm(FlaskForm):

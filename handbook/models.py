@@ -463,6 +463,33 @@ class ReaderPage(Base):
     stored_at: Mapped[int] = mapped_column(Integer)
 
 
+class Media(Base):
+    """An uploaded image (re-encoded) or PDF, kept in the database so every server has it.
+
+    Only its uploader and librarians see it until a published revision uses it (`public`).
+    `digest` is a hash of the uploader and the stored bytes: the address /media/<digest>/<name>.
+    """
+
+    __tablename__ = "media"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    content_type: Mapped[str] = mapped_column(String(40))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    uploader_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    uploader: Mapped["User"] = relationship()
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def is_image(self):
+        return self.content_type.startswith("image/")
+
+
 class OutboxEntry(Base):
     """Work a commit owes to derived data (the search index, re-rendering of linking pages):
     written in the transaction that caused it, done after the commit, retried until done."""

@@ -31,6 +31,8 @@ ALLOWED_TAGS = frozenset({
     "thead", "tr", "ul",
 })
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+#: an upload of this handbook, named in markdown as media:<digest> (services.media)
+MEDIA_URL = re.compile(r"^media:([0-9a-f]{32})$")
 #: class values each tag may carry (anything else is dropped)
 ALLOWED_CLASSES = {
     "a": re.compile(r"^(wikilink|wikilink missing|footnote-ref|footnote-backref|headerlink)$"),
@@ -95,6 +97,8 @@ def url_allowed(value):
     characters inside a scheme ("java\tscript:"), so they are ignored here too."""
     cleaned = "".join(character for character in html_entities.unescape(value)
                       if character > " " and character != "\x7f")
+    if MEDIA_URL.match(value):
+        return True
     scheme = _SCHEME.match(cleaned)
     return scheme is None or scheme.group(1).lower() in ALLOWED_PROTOCOLS
 
@@ -133,13 +137,28 @@ class ExternalLinkFilter(Filter):
             yield token
 
 
+class MediaFilter(Filter):
+    """Part of the Cleaner: media:<digest> (an upload) becomes its address, /media/<digest>."""
+
+    def __iter__(self):
+        for token in super().__iter__():
+            if token["type"] in ("StartTag", "EmptyTag") and token["name"] in ("a", "img"):
+                attributes = dict(token["data"])
+                for name in ((None, "href"), (None, "src")):
+                    match = MEDIA_URL.match(attributes.get(name, ""))
+                    if match:
+                        attributes[name] = f"/media/{match.group(1)}"
+                token["data"] = attributes
+            yield token
+
+
 CLEANER = bleach.Cleaner(
     tags=ALLOWED_TAGS,
     attributes=_allow_attribute,
-    protocols=ALLOWED_PROTOCOLS,
+    protocols=ALLOWED_PROTOCOLS | {"media"},
     strip=True,
     strip_comments=True,
-    filters=[ExternalLinkFilter],
+    filters=[ExternalLinkFilter, MediaFilter],
 )
 
 

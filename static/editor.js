@@ -62,7 +62,7 @@
     {label: "Table", run: function () {
       insertBlock("| Column | Column |\n|---|---|\n| Cell | Cell |\n");
     }},
-    {label: "Image", run: function () { surround("![", "](https://)", "describe the image"); }}
+    {label: "Image", run: function () { openUpload(); }}
   ];
   var bar = document.createElement("div");
   bar.className = "toolbar";
@@ -155,6 +155,50 @@
       if (event.key === "Escape") { event.preventDefault(); close(); }
     });
     input.focus();
+  }
+
+  // --- uploads (an image or a PDF, sent to /media/new, put in the text at the cursor) -----
+  var upload = null;
+  function openUpload() {
+    if (upload) { upload.querySelector("input").focus(); return; }
+    upload = document.createElement("div");
+    upload.className = "upload-picker";
+    upload.innerHTML = '<label for="upload-file">Image or PDF</label> ' +
+      '<input id="upload-file" type="file" accept="image/png,image/jpeg,image/webp,image/gif,application/pdf"> ' +
+      '<label for="upload-alt">What it shows, for readers who cannot see it</label> ' +
+      '<input id="upload-alt" type="text" maxlength="300"> ' +
+      '<button type="button">Upload and insert</button> <button type="button" class="secondary">Cancel</button>' +
+      '<p class="field-error" role="alert"></p>';
+    bar.parentNode.insertBefore(upload, body);
+    var buttons = upload.querySelectorAll("button");
+    var problem = upload.querySelector("p");
+    function close() { upload.remove(); upload = null; body.focus(); }
+    buttons[0].addEventListener("click", function () {
+      var chosen = upload.querySelector("#upload-file").files[0];
+      if (!chosen) { problem.textContent = "Choose a file first."; return; }
+      var data = new FormData();
+      data.append("file", chosen);
+      data.append("alt", upload.querySelector("#upload-alt").value);
+      data.append("csrf_token", token ? token.value : "");
+      buttons[0].disabled = true;
+      fetch(body.getAttribute("data-upload"), {
+        method: "POST", body: data, credentials: "same-origin",
+        headers: {"Accept": "application/json", "X-CSRFToken": token ? token.value : ""}
+      }).then(function (response) { return response.json(); })
+        .then(function (answer) {
+          buttons[0].disabled = false;
+          if (answer.error) { problem.textContent = answer.error; return; }
+          body.setSelectionRange(body.selectionEnd, body.selectionEnd);
+          close();
+          surround(answer.markdown, "", "");
+        })
+        .catch(function () {
+          buttons[0].disabled = false;
+          problem.textContent = "The upload failed; try again.";
+        });
+    });
+    buttons[1].addEventListener("click", close);
+    upload.querySelector("#upload-file").focus();
   }
 
   // --- drafts kept in this browser -------------------------------------------------------

@@ -7,6 +7,7 @@ from handbook.models import Revision
 from handbook.models import Role
 from handbook.services import accounts
 from handbook.services import comments
+from handbook.services import media
 from handbook.services import notifications
 from handbook.services import pages
 from handbook.services import reasons
@@ -32,6 +33,8 @@ ROUTES = {
     "reading.diff": ("GET", "/wiki/network-weaving/diff?from={first}&to={second}", 200, 200, 200, 200, 200, 200),
     "reading.recent": ("GET", "/recent", 200, 200, 200, 200, 200, 200),
     "reading.recent_feed": ("GET", "/recent.atom", 200, 200, 200, 200, 200, 200),
+    "media.upload": ("GET", "/media/new", LOGIN, 200, 200, 200, LOGIN, 403),
+    "media.file": ("GET", "/media/{media}/chart.pdf", 404, 200, 200, 200, 404, 404),
     "editions.index": ("GET", "/editions", 200, 200, 200, 200, 200, 200),
     "editions.handbook_printable": ("GET", "/editions/handbook.html", 200, 200, 200, 200, 200, 200),
     "editions.section_printable": ("GET", "/editions/sections/practical-methods.html", 200, 200, 200, 200, 200, 200),
@@ -158,11 +161,13 @@ def world(app, session, make_user, make_page):
                               reason="Not yet")
     feed_token = notifications.new_feed_token(session, users["contributor"])
     comment = comments.post(session, users["contributor"], page, "A comment", renderer=RENDER)
+    upload = media.store(session, users["contributor"], "chart.pdf", b"%PDF-1.4\n", "",
+                         max_bytes=10**6)
     for revision_id in (first, page.current_revision_id):
         session.get(Revision, revision_id).unpatrolled = True
     session.commit()
     secret = app.config["SECRET_KEY"]
-    ids = {"first": first, "second": page.current_revision_id, "proposal": proposal.id, "patrol": first, "comment": comment.id, "patrol_current": page.current_revision_id, "page": page.id,
+    ids = {"first": first, "second": page.current_revision_id, "proposal": proposal.id, "patrol": first, "comment": comment.id, "media": upload.digest, "patrol_current": page.current_revision_id, "page": page.id,
            "other_proposal": other.id, "notification": told.id, "reason": reason.id, "feed_token": feed_token,
            "confirm_token": tokens.confirm_address(secret, users["unconfirmed"].id,
                                                    "unconfirmed@example.org"),

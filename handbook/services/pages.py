@@ -4,6 +4,7 @@ Each function checks and renders first, then calls `db.begin_write` and writes: 
 text is ever rendered while the write lock is held.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -31,6 +32,7 @@ from handbook.services import audit
 from handbook.services import events
 from handbook.services import freshness
 from handbook.services import links
+from handbook.services import media
 from handbook.services import protection
 from handbook.services import titles
 from handbook.services import trust
@@ -77,12 +79,21 @@ def get_section(session, section_id):
     return section
 
 
+#: an image whose description (its alt text) is missing or empty
+_UNDESCRIBED_IMAGE = re.compile(r'<img(?![^>]*\balt="[^"]*[^"\s])[^>]*>')
+UNDESCRIBED = ("Describe each image in words, between the brackets of ![…](…): readers who"
+               " cannot see it are given that text instead.")
+
+
 def render(session, renderer, body):
     """The rendering of a text to be saved, or InvalidInput saying why it cannot be."""
     try:
-        return links.render_text(session, renderer, body)
+        rendered = links.render_text(session, renderer, body)
     except RenderRefused as refused:
         raise TextRefused(str(refused)) from None
+    if _UNDESCRIBED_IMAGE.search(rendered.html):
+        raise InvalidInput(UNDESCRIBED, "body")
+    return rendered
 
 
 def create_page(session, user, *, section_id, title, body, summary="", renderer):
@@ -310,6 +321,7 @@ def _make_current(session, page, revision, expected):
     elif old_key != page.title_key:
         changes.addresses_changed(session, {old_key, page.title_key})
     changes.rebase_owed(session, page.id)
+    media.publish_used(session, revision.body)
 
 
 def revert(session, user, page, revision_id, *, renderer):

@@ -21,6 +21,7 @@ from handbook.views import comments
 from handbook.views import due
 from handbook.views import editing
 from handbook.views import editions
+from handbook.views import media
 from handbook.views import notifications
 from handbook.views import patrol
 from handbook.views import proposals
@@ -39,7 +40,7 @@ BLUEPRINTS = [
     review.blueprint, structure.blueprint, admin.blueprint, search.blueprint,
     settings.blueprint, notifications.blueprint, patrol.blueprint, due.blueprint,
     redaction.blueprint, trust.blueprint, cleanup.blueprint, comments.blueprint, reports.blueprint,
-    reflection.blueprint, coffee.blueprint, editions.blueprint,
+    reflection.blueprint, coffee.blueprint, editions.blueprint, media.blueprint,
 ]
 
 

@@ -70,3 +70,41 @@ def test_a_contributor_edits_one_section_and_gets_an_unsent_draft_back(
     expect(prose.get_by_role("link", name="Huddles")).to_be_visible()
     expect(prose).to_contain_text("An airline study.")
     expect(prose.locator("strong")).to_have_text("bold text")
+
+
+def test_a_contributor_uploads_an_image_from_the_editor_and_readers_see_it_once_published(
+        make_page, contributor, librarian, visitor, log_in, tmp_path):
+    from PIL import Image
+
+    make_page("Network weaving", "Opening words.\n")
+    picture = tmp_path / "map.png"
+    Image.new("RGB", (120, 80), (30, 140, 60)).save(picture)
+    author = log_in(visitor(), contributor.name)
+    author.goto("/wiki/network-weaving/edit")
+    text = author.get_by_label("Text (markdown)")
+    text.press("ControlOrMeta+End")
+    author.get_by_role("toolbar", name="Formatting").get_by_role("button", name="Image").click()
+    author.get_by_label("Image or PDF").set_input_files(str(picture))
+    author.get_by_role("button", name="Upload and insert").click()
+    expect(author.locator(".upload-picker [role=alert]")).to_contain_text("Say what the image shows")
+    author.get_by_label("What it shows, for readers who cannot see it").fill("A map of the network")
+    author.get_by_role("button", name="Upload and insert").click()
+    expect(text).to_have_value(re.compile(r"!\[A map of the network\]\(media:[0-9a-f]{32}\)"))
+    image = author.locator("#preview img")
+    expect(image).to_have_attribute("alt", "A map of the network")
+    author.wait_for_function("() => document.querySelector('#preview img').naturalWidth === 120")
+    author.get_by_label("Edit summary").fill("A map")
+    author.get_by_role("button", name="Send for review").click()
+    expect(author.locator("p.flash")).to_contain_text("waiting for a librarian's review")
+
+    reader = visitor()
+    reviewer = log_in(visitor(), librarian.name)
+    reviewer.goto("/review")
+    reviewer.locator("table.queue").get_by_role("link", name="Network weaving").click()
+    image_source = reviewer.locator(".rendered img").get_attribute("src")
+    assert reader.request.get(image_source).status == 404, "not public before it is published"
+    reviewer.get_by_role("button", name="Approve and publish").click()
+    reader.goto("/wiki/network-weaving")
+    shown = reader.get_by_role("img", name="A map of the network")
+    expect(shown).to_be_visible()
+    reader.wait_for_function("() => document.querySelector('.prose img').naturalWidth === 120")
