@@ -103,6 +103,12 @@ class EditForm(FlaskForm):
     body = TextAreaField("Text (markdown)", render_kw={"rows": 24, "spellcheck": "true"})
     summary = StringField("Edit summary", description="Say briefly what you changed and why.",
                           render_kw={"maxlength": 300})
+    tags = StringField("Tags", description="Words that group this page with others, separated"
+                       " by commas (for example: facilitation, evaluation).",
+                       render_kw={"maxlength": 600})
+    page_summary = StringField("Page summary", description="One sentence about the page, shown"
+                               " under its title in lists and search results.",
+                               render_kw={"maxlength": 500})
     base_revision_id = HiddenField()
     #: the anchor of the heading whose section alone is being edited ("" for the whole page)
     section = HiddenField()

@@ -254,6 +254,10 @@ class Revision(Base):
     body: Mapped[str] = mapped_column(Text)
     #: the author's edit summary
     summary: Mapped[str] = mapped_column(String(300), default="")
+    #: the page's tags and summary as this revision sets them when it is published
+    #: (None: it leaves them as they are)
+    tags: Mapped[list | None] = mapped_column(JSON)
+    page_summary: Mapped[str | None] = mapped_column(String(500))
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     #: the published revision the author started from (NULL for a new page)

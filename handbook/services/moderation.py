@@ -129,7 +129,8 @@ def _merge_onto_current(session, librarian, proposal, renderer):
     result = three_way_merge(base_text, current.body if current else "", proposal.body)
     if result.conflicts:
         raise EditConflict(current, result.conflicts)
-    if current is not None and result.text == current.body:
+    if (current is not None and result.text == current.body
+            and not pages.details_of(proposal).change(page)):
         raise NoChange("The published text already contains this change.")
     try:
         rendered = links.render_text(session, renderer, result.text)
@@ -139,7 +140,8 @@ def _merge_onto_current(session, librarian, proposal, renderer):
     expected = page.current_revision_id
     merged = pages.add_revision(
         session, page, proposal.author, current.title if current else proposal.title,
-        result.text, proposal.summary, base=current, rendered=rendered)
+        result.text, proposal.summary, base=current, rendered=rendered,
+        details=pages.details_of(proposal))
     workflow.move(session, proposal, "merge", merged_into_id=merged.id,
                   reviewer_id=librarian.id, reviewed_at=utcnow())
     pages.publish(session, page, merged, expected=expected, reviewer=librarian, action="approve")
@@ -173,7 +175,7 @@ def approve_with_edits(session, librarian, revision_id, *, body, base_revision_i
     current = page.current_revision
     edited = pages.add_revision(
         session, page, proposal.author, current.title if current else proposal.title, body,
-        proposal.summary, base=current, rendered=rendered)
+        proposal.summary, base=current, rendered=rendered, details=pages.details_of(proposal))
     edited.edited_by_id = librarian.id
     workflow.move(session, proposal, "merge", merged_into_id=edited.id,
                   reviewer_id=librarian.id, reviewed_at=utcnow())
@@ -262,7 +264,8 @@ def amend_draft(proposal):
     return Draft(result.text, current.id, len(result.conflicts), rebased=True)
 
 
-def amend(session, user, revision_id, *, body, summary="", base_revision_id, renderer):
+def amend(session, user, revision_id, *, body, summary="", base_revision_id, renderer,
+          details=None):
     """Replace a pending proposal with the author's new text; the old one is superseded.
 
     The new proposal starts from the version the author edited: the proposal's own base, or
@@ -278,7 +281,9 @@ def amend(session, user, revision_id, *, body, summary="", base_revision_id, ren
                            " marker lines, then save.", "body")
     if base_revision_id != proposal.base_revision_id:
         pages.published_base(session, page, base_revision_id)
-    if body == proposal.body and base_revision_id == proposal.base_revision_id:
+    details = details if details is not None else pages.details_of(proposal)
+    if (body == proposal.body and base_revision_id == proposal.base_revision_id
+            and details == pages.details_of(proposal)):
         raise NoChange("Nothing changed, so the proposal stays as it was.")
     base = session.get(Revision, base_revision_id) if base_revision_id else None
     rendered = pages.render(session, renderer, body)
@@ -286,7 +291,7 @@ def amend(session, user, revision_id, *, body, summary="", base_revision_id, ren
     workflow.move(session, proposal, "amend")
     revision = pages.add_revision(session, page, user, proposal.title, body,
                                   clean_summary(summary) or proposal.summary, base=base,
-                                  rendered=rendered)
+                                  rendered=rendered, details=details)
     revision.thread_id = discussion.thread_of(proposal)
     for name, value in workflow.second_look_of(proposal).items():
         setattr(revision, name, value)

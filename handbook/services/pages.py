@@ -54,6 +54,49 @@ PROTECTED = ("Only librarians change this page. To suggest a change, write to a 
              " (see the page “The librarian role”).")
 
 
+MAX_TAGS = 12
+MAX_TAG_CHARS = 40
+
+
+@dataclass(frozen=True)
+class Details:
+    """The page's tags and summary as an edit sets them; None where it leaves them."""
+
+    tags: list | None = None
+    summary: str | None = None
+
+    def change(self, page):
+        """Whether publishing these would change the page."""
+        return ((self.tags is not None and list(self.tags) != list(page.tags or []))
+                or (self.summary is not None and self.summary != (page.summary or "")))
+
+
+def details_of(revision):
+    """The details a revision sets, to carry into the revision that publishes it."""
+    return Details(revision.tags, revision.page_summary)
+
+
+def details(page, tags_text, summary):
+    """Details from the editor's fields: "a, b" for tags; only what differs from the page's
+    own (a new page, `page` None, sets whatever was given)."""
+    tags = []
+    for tag in (tags_text or "").split(","):
+        tag = " ".join(tag.split())
+        if not tag:
+            continue
+        if len(tag) > MAX_TAG_CHARS or not tag.isprintable():
+            raise InvalidInput(f"A tag is a word or two, at most {MAX_TAG_CHARS} characters.", "tags")
+        if tag.casefold() not in {kept.casefold() for kept in tags}:
+            tags.append(tag)
+    if len(tags) > MAX_TAGS:
+        raise InvalidInput(f"Give a page at most {MAX_TAGS} tags.", "tags")
+    summary = clean_summary(summary or "", 500, "page_summary")
+    if page is None:
+        return Details(tags, summary)
+    return Details(tags if tags != list(page.tags or []) else None,
+                   summary if summary != (page.summary or "") else None)
+
+
 @dataclass
 class SaveOutcome:
     """What a save did: the revision, whether it went live, whether it was merged, and
@@ -96,7 +139,7 @@ def render(session, renderer, body):
     return rendered
 
 
-def create_page(session, user, *, section_id, title, body, summary="", renderer):
+def create_page(session, user, *, section_id, title, body, summary="", renderer, details=None):
     """Propose a new page (contributors) or publish it (librarians)."""
     permissions.require(permissions.may_edit(user))
     title = titles.normalise(title)
@@ -108,7 +151,8 @@ def create_page(session, user, *, section_id, title, body, summary="", renderer)
     rendered = render(session, renderer, body)
     db.begin_write(session)
     page = _claim_slug(session, user, title, section)
-    revision = add_revision(session, page, user, title, body, summary, base=None, rendered=rendered)
+    revision = add_revision(session, page, user, title, body, summary, base=None, rendered=rendered,
+                            details=details)
     return _finish(session, user, page, revision, expected=None, merged=False, trusted=trusted)
 
 
@@ -161,8 +205,11 @@ def page_at_key(session, key):
     return page
 
 
-def save_edit(session, user, page, *, body, summary="", base_revision_id, renderer):
-    """Edit a page from `base_revision_id`; merge with changes since, or raise EditConflict."""
+def save_edit(session, user, page, *, body, summary="", base_revision_id, renderer,
+              details=None):
+    """Edit a page from `base_revision_id`; merge with changes since, or raise EditConflict.
+    `details` are the page's tags and summary the edit sets (None: as they are)."""
+    details = details or Details()
     permissions.require(permissions.may_propose(user, page.effective_protection), PROTECTED)
     body = clean_body(body)
     summary = clean_summary(summary)
@@ -174,7 +221,7 @@ def save_edit(session, user, page, *, body, summary="", base_revision_id, render
         if result.conflicts:
             raise EditConflict(current, result.conflicts)
         body, merged = result.text, True
-    if current is not None and body == current.body:
+    if current is not None and body == current.body and not details.change(page):
         raise NoChange("Nothing changed, so no new revision was made.")
     trusted = _trusted(session, user, page.section)
     rendered = render(session, renderer, body)
@@ -185,7 +232,8 @@ def save_edit(session, user, page, *, body, summary="", base_revision_id, render
         if duplicate is not None:
             return SaveOutcome(duplicate, False, merged, duplicate=True)
     title = current.title if current else page.title
-    revision = add_revision(session, page, user, title, body, summary, base=current, rendered=rendered)
+    revision = add_revision(session, page, user, title, body, summary, base=current,
+                            rendered=rendered, details=details)
     return _finish(session, user, page, revision, expected=page.current_revision_id, merged=merged,
                    trusted=trusted)
 
@@ -239,11 +287,14 @@ def _same_proposal(session, user, page, body):
     )
 
 
-def add_revision(session, page, user, title, body, summary, *, base, rendered):
-    """Add a pending revision with its kept rendering (done before the write began)."""
+def add_revision(session, page, user, title, body, summary, *, base, rendered, details=None):
+    """Add a pending revision with its kept rendering (done before the write began); `details`
+    are the page's tags and summary it sets (a Details; None leaves them)."""
+    details = details or Details()
     revision = Revision(
         page=page, title=title, body=body, summary=summary, author_id=user.id,
         base_revision_id=base.id if base else None, status=RevisionStatus.pending,
+        tags=details.tags, page_summary=details.summary,
     )
     links.store_rendering(revision, rendered)
     session.add(revision)
@@ -322,6 +373,17 @@ def _make_current(session, page, revision, expected):
         changes.addresses_changed(session, {old_key, page.title_key})
     changes.rebase_owed(session, page.id)
     media.publish_used(session, revision.body)
+    _apply_details(session, page, revision)
+
+
+def _apply_details(session, page, revision):
+    """A published revision that sets the page's tags or summary sets them now."""
+    if revision.tags is not None and list(revision.tags) != list(page.tags or []):
+        page.tags = list(revision.tags)
+        changes.page_changed(session, page.id)
+    if revision.page_summary is not None and revision.page_summary != page.summary:
+        page.summary = revision.page_summary
+        changes.page_changed(session, page.id, placed=True)  # its section lists the summary
 
 
 def revert(session, user, page, revision_id, *, renderer):

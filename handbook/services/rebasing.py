@@ -102,6 +102,7 @@ def _replace(session, proposal, current, text, rendered):
     workflow.move(session, proposal, "rebase")
     rebased = Revision(
         page_id=proposal.page_id, title=proposal.title, body=text, summary=proposal.summary,
+        tags=proposal.tags, page_summary=proposal.page_summary,
         author_id=proposal.author_id, base_revision_id=current.id, status=RevisionStatus.pending,
         rebased_from_id=proposal.id, thread_id=proposal.thread_id or proposal.id,
         created_at=proposal.created_at, **workflow.second_look_of(proposal))

@@ -91,6 +91,7 @@ def edit(slug):
             return redirect(url_for("proposals.amend", revision_id=waiting.id))
         form.body.data = page.current_revision.body
         form.base_revision_id.data = page.current_revision_id
+        form.tags.data, form.page_summary.data = ", ".join(page.tags or []), page.summary
         anchor = request.args.get("section", "")
         if anchor:
             form.body.data = pages.section_text(page, anchor)
@@ -109,6 +110,7 @@ def edit(slug):
         if form.section.data:
             body = pages.with_section(session, page, form_id(form.base_revision_id.data),
                                       form.section.data, form.body.data)
+        details = pages.details(page, form.tags.data, form.page_summary.data)
     except InvalidInput as problem:
         return _edit_page(page, form, 400, error=str(problem))
     findings = screen(page.section, page.current_revision.body, body)
@@ -116,7 +118,8 @@ def edit(slug):
         return _edit_page(page, form, findings=findings)
     outcome, problem = attempt(lambda session: pages.save_edit(
         session, user(), page, body=body, summary=form.summary.data,
-        base_revision_id=form_id(form.base_revision_id.data), renderer=renderer()))
+        base_revision_id=form_id(form.base_revision_id.data), renderer=renderer(),
+        details=details))
     if isinstance(problem, EditConflict):
         form.base_revision_id.data = problem.current.id if problem.current else ""
         return _edit_page(page, form, 409, conflict=problem, error=str(problem))
@@ -181,7 +184,8 @@ def new():
         return render_template("new.html", form=form, findings=findings)
     outcome, problem = attempt(lambda session: pages.create_page(
         session, user(), section_id=form.section_id.data, title=form.title.data,
-        body=form.body.data, summary=form.summary.data, renderer=renderer()))
+        body=form.body.data, summary=form.summary.data, renderer=renderer(),
+        details=pages.details(None, form.tags.data, form.page_summary.data)))
     if problem is not None:
         return render_template("new.html", form=form, error=str(problem)), 400
     announce(outcome)

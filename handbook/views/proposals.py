@@ -17,6 +17,7 @@ from handbook.forms import NoteForm
 from handbook.services import discussion
 from handbook.models import RevisionStatus
 from handbook.services import moderation
+from handbook.services import pages
 from handbook.services import queue_health
 from handbook.services import reading
 from handbook.views.common import attempt
@@ -80,6 +81,10 @@ def amend(revision_id):
         draft = moderation.amend_draft(proposal)
         form.body.data, form.summary.data = draft.body, proposal.summary
         form.base_revision_id.data = draft.base_revision_id or ""
+        page = proposal.page
+        form.tags.data = ", ".join(proposal.tags if proposal.tags is not None else page.tags or [])
+        form.page_summary.data = (proposal.page_summary if proposal.page_summary is not None
+                                  else page.summary)
         return amend_page(proposal, form=form, draft=draft)
     if not form.validate_on_submit():
         return amend_page(proposal, 400, form=form)
@@ -89,7 +94,9 @@ def amend(revision_id):
         return amend_page(proposal, form=form, findings=findings)
     outcome, problem = attempt(lambda session: moderation.amend(
         session, user(), revision_id, body=form.body.data, summary=form.summary.data,
-        base_revision_id=form_id(form.base_revision_id.data), renderer=renderer()))
+        base_revision_id=form_id(form.base_revision_id.data), renderer=renderer(),
+        details=pages.details(proposal.page if proposal.page.is_published else None,
+                              form.tags.data, form.page_summary.data)))
     if problem is not None:
         return amend_page(proposal, 400, form=form, error=str(problem))
     announce(outcome)

@@ -141,6 +141,7 @@ def _show(proposal, status=200, **extra):
         published_pairs=side_by_side(against_published),
         base_pairs=side_by_side(against_base) if against_base else None,
         looks=_how_it_will_look(session, proposal, published_text), view=view, context=context,
+        detail_changes=_detail_changes(page, proposal),
         reject_form=reject_form(session, extra.pop("reject_form", None)),
         changes_form=extra.pop("changes_form", None) or RequestChangesForm(),
         note_form=extra.pop("note_form", None) or NoteForm(),
@@ -150,6 +151,16 @@ def _show(proposal, status=200, **extra):
         claimed_by=claims.holder(proposal), findings=findings,
         **extra,
     ), status
+
+
+def _detail_changes(page, proposal):
+    """(what, now, proposed) for the page's tags and summary where the proposal changes them."""
+    found = []
+    if proposal.tags is not None and list(proposal.tags) != list(page.tags or []):
+        found.append(("Tags", ", ".join(page.tags or []) or "none", ", ".join(proposal.tags) or "none"))
+    if proposal.page_summary is not None and proposal.page_summary != (page.summary or ""):
+        found.append(("Page summary", page.summary or "none", proposal.page_summary or "none"))
+    return found
 
 
 def _how_it_will_look(session, proposal, published_text):
