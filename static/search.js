@@ -1,4 +1,5 @@
-// The header search box: "/" focuses it; titles are suggested as you type (from /api/v1/search).
+// The header search box: "/" focuses it; titles are suggested as you type (from /api/v1/search)
+// in a combobox: arrow keys move through them, Enter opens one, Escape closes the list.
 (function () {
   "use strict";
   var box = document.getElementById("search-q");
@@ -15,12 +16,33 @@
   if (!list || !window.fetch) { return; }
   var timer = null;
   var latest = 0;
-  function hide() { list.hidden = true; list.textContent = ""; }
+  var active = -1;
+  function options() { return list.querySelectorAll("[role=option]"); }
+  function choose(number) {
+    var all = options();
+    active = number;
+    Array.prototype.forEach.call(all, function (option, index) {
+      option.setAttribute("aria-selected", index === number ? "true" : "false");
+    });
+    if (number >= 0 && all[number]) {
+      box.setAttribute("aria-activedescendant", all[number].id);
+    } else {
+      box.removeAttribute("aria-activedescendant");
+    }
+  }
+  function hide() {
+    list.hidden = true;
+    list.textContent = "";
+    box.setAttribute("aria-expanded", "false");
+    choose(-1);
+  }
   function show(results) {
     list.textContent = "";
-    results.forEach(function (result) {
+    results.forEach(function (result, number) {
       var item = document.createElement("li");
       item.setAttribute("role", "option");
+      item.id = "search-suggestion-" + number;
+      item.setAttribute("aria-selected", "false");
       var link = document.createElement("a");
       link.href = result.url;
       link.textContent = result.title;
@@ -32,6 +54,8 @@
       list.appendChild(item);
     });
     list.hidden = results.length === 0;
+    box.setAttribute("aria-expanded", results.length ? "true" : "false");
+    active = -1;
   }
   box.addEventListener("input", function () {
     clearTimeout(timer);
@@ -50,7 +74,22 @@
         .catch(hide);
     }, 200);
   });
-  box.addEventListener("keydown", function (event) { if (event.key === "Escape") { hide(); } });
+  box.addEventListener("keydown", function (event) {
+    var count = options().length;
+    if (event.key === "Escape") { hide(); return; }
+    if (!count || list.hidden) { return; }
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      if (event.key === "ArrowDown") {
+        choose(active + 1 >= count ? 0 : active + 1);
+      } else {
+        choose(active - 1 < 0 ? count - 1 : active - 1);
+      }
+    } else if (event.key === "Enter" && active >= 0) {
+      event.preventDefault();
+      window.location.href = options()[active].querySelector("a").href;
+    }
+  });
   document.addEventListener("click", function (event) {
     if (!list.contains(event.target) && event.target !== box) { hide(); }
   });

@@ -214,6 +214,35 @@ def history(session, page, number, size):
     return revisions, total
 
 
+@dataclass
+class Place:
+    """A published revision's place in its page's history: its number (1 for the first),
+    its length in characters and the change in length from the one before."""
+
+    number: int
+    length: int
+    change: int
+
+
+def places_in_history(session, page):
+    """{revision id: Place} for every published revision of the page (one query)."""
+    return places_on_pages(session, [page.id])
+
+
+def places_on_pages(session, page_ids):
+    """{revision id: Place} for every published revision of these pages (one query)."""
+    rows = session.execute(
+        select(Revision.id, Revision.page_id, func.length(Revision.body))
+        .where(Revision.page_id.in_(set(page_ids)), Revision.status == RevisionStatus.published)
+        .order_by(Revision.published_at, Revision.id)).all()
+    places, numbers, before = {}, {}, {}
+    for revision_id, page_id, length in rows:
+        numbers[page_id] = numbers.get(page_id, 0) + 1
+        places[revision_id] = Place(numbers[page_id], length, length - before.get(page_id, 0))
+        before[page_id] = length
+    return places
+
+
 def previous_published(session, revision, *, hidden_too=False):
     """The published revision before `revision` on its page (what it changed), or None;
     revisions whose text is hidden are passed over unless `hidden_too`."""
@@ -232,7 +261,8 @@ def recent_changes(session, limit=50, section_id=None):
     query = (
         select(Revision)
         .join(Page, Page.id == Revision.page_id)
-        .options(joinedload(Revision.author), joinedload(Revision.page))
+        .options(joinedload(Revision.author), joinedload(Revision.page),
+                 joinedload(Revision.reviewer))
         .where(Revision.status == RevisionStatus.published, Page.current_revision_id.is_not(None))
     )
     if section_id is not None:

@@ -1,5 +1,7 @@
 """What anyone may read: contents, sections, pages, history, diffs, recent changes, people."""
 
+import itertools
+
 from flask import Blueprint
 from flask import abort
 from flask import current_app
@@ -54,7 +56,10 @@ def page(slug):
     try:
         view = reading.page_view(session, slug)
     except NotFound:
-        return _proposed_page(session, slug)
+        try:
+            return _proposed_page(session, slug)
+        except NotFound:
+            return _missing_page(slug)
     if isinstance(view, reading.Moved):
         return redirect(url_for("reading.page", slug=view.slug), 301)
     reader_pages.shows(page_id=view.page.id, section_id=view.section.id)
@@ -73,6 +78,12 @@ def _proposed_page(session, slug):
     ):
         raise NotFound("There is no page here.")
     return render_template("proposed_page.html", page=found)
+
+
+def _missing_page(slug):
+    """No page at this address: offer to search for its title and, to members, to write it."""
+    title = " ".join(slug.replace("-", " ").split())[:200]
+    return render_template("missing_page.html", slug=slug, title=title[:1].upper() + title[1:]), 404
 
 
 def _published_page(session, slug):
@@ -94,7 +105,8 @@ def history(slug):
     if number > 1 and not revisions:
         raise NotFound("There is no such page of history.")
     return render_template("history.html", page=found, revisions=revisions, number=number,
-                           pages=max(1, -(-total // size)), total=total)
+                           pages=max(1, -(-total // size)), total=total,
+                           places=reading.places_in_history(session, found))
 
 
 def _visible_revision(session, found, revision_id):
@@ -144,8 +156,12 @@ def recent():
     if show != "edits":
         entries += [(comment.published_at, comment) for comment in comments.recent(session)]
     entries.sort(key=lambda entry: entry[0], reverse=True)
-    return render_template("recent.html", entries=[entry for _, entry in entries[:50]],
-                           show=show, kinds=RECENT_KINDS)
+    shown = [entry for _, entry in entries[:50]]
+    places = reading.places_on_pages(session, [entry.page_id for entry in shown
+                                               if isinstance(entry, Revision)])
+    days = [(day, list(group)) for day, group in itertools.groupby(
+        shown, key=lambda entry: entry.published_at.date())]
+    return render_template("recent.html", days=days, places=places, show=show, kinds=RECENT_KINDS)
 
 
 @blueprint.get("/recent.atom")
