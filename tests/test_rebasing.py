@@ -99,7 +99,7 @@ def test_reverts_rebase_too_and_the_old_review_address_leads_to_the_new_proposal
     approved = post(client, f"/review/{proposal.id}/approve", token_from=f"/review/{proposal.id}")
     assert approved.location.endswith(f"/review/{rebased.id}")
     shown = client.get(f"/review/{rebased.id}").get_data(as_text=True)
-    assert f"Rebased onto revision {page.current_revision_id}" in shown
+    assert "Rebased onto revision 3, the current text" in shown  # first, an edit, the revert
     assert f"/wiki/network-weaving/revisions/{proposal.id}" in shown
 
 

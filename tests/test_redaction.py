@@ -134,7 +134,7 @@ def test_librarians_see_hidden_text_marked_and_hide_through_the_history(
     done = post(client, hide_path, {"hide_text": "y", "hide_summary": "y",
                                     "reason": "Personal details"},
                 token_from=hide_path, follow_redirects=True)
-    assert f"The page now shows revision {first.id}" in done.get_data(as_text=True)
+    assert "The page now shows revision 1." in done.get_data(as_text=True)
     shown = client.get(f"/wiki/network-weaving/revisions/{bad.id}").get_data(as_text=True)
     assert "Mrs Example" in shown and "hidden from readers" in shown
     assert "Personal details" in client.get("/wiki/network-weaving/history").get_data(as_text=True)

@@ -34,6 +34,7 @@ from handbook.services import freshness
 from handbook.services import links
 from handbook.services import media
 from handbook.services import protection
+from handbook.services import reading
 from handbook.services import titles
 from handbook.services import trust
 from handbook.services import watching
@@ -415,7 +416,8 @@ def restore(session, user, page, target, *, rendered=None,
     current = page.current_revision
     revision = Revision(
         page=page, title=current.title, body=target.body, author_id=user.id,
-        summary=summary.format(target=target.id), base_revision_id=current.id,
+        summary=summary.format(target=reading.number_in_history(session, target)),
+        base_revision_id=current.id,
         status=RevisionStatus.pending, html=target.html, toc_html=target.toc_html,
         render_version=target.render_version,
     )

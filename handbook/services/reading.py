@@ -229,6 +229,11 @@ def places_in_history(session, page):
     return places_on_pages(session, [page.id])
 
 
+def number_in_history(session, revision):
+    """A published revision's number in its page's history (1 for the first)."""
+    return places_in_history(session, revision.page)[revision.id].number
+
+
 def places_on_pages(session, page_ids):
     """{revision id: Place} for every published revision of these pages (one query)."""
     rows = session.execute(

@@ -217,7 +217,9 @@ def revert(slug, revision_id):
     if problem is not None:
         flash(str(problem), "info")
     else:
-        flash(f"Reverted: revision {revision.id} restores the text of revision {revision_id}.", "success")
+        numbers = reading.places_in_history(db.get_session(), page)
+        flash(f"Reverted: revision {numbers[revision.id].number} restores the text of revision"
+              f" {numbers[revision_id].number}.", "success")
     return to_page(page.slug)
 
 

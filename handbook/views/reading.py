@@ -124,6 +124,7 @@ def revision(slug, revision_id):
     found = _published_page(session, slug)
     shown = _visible_revision(session, found, revision_id)
     return render_template("revision.html", page=found, revision=shown,
+                           places=reading.places_in_history(session, found),
                            previous=reading.previous_published(
                                session, shown, hidden_too=permissions.may_see_redacted(current_user)))
 
@@ -138,7 +139,8 @@ def diff(slug):
     old = _visible_revision(session, found, old_id) if old_id else reading.previous_published(
         session, new, hidden_too=permissions.may_see_redacted(current_user))
     rows = line_diff(old.body if old else "", new.body)
-    return render_template("diff.html", page=found, old=old, new=new, rows=rows)
+    return render_template("diff.html", page=found, old=old, new=new, rows=rows,
+                           places=reading.places_in_history(session, found))
 
 
 #: what recent changes may show: published edits, published comments, or both

@@ -12,6 +12,7 @@ from handbook import permissions
 from handbook.forms import ActionForm
 from handbook.forms import HideRevisionForm
 from handbook.models import Revision
+from handbook.services import reading
 from handbook.services import redaction
 from handbook.services.errors import NotFound
 from handbook.views.common import allowed
@@ -52,7 +53,7 @@ def hide(slug, revision_id):
                                error=str(problem)), 400
     message = "Hidden from everyone but librarians and admins."
     if shown is not None and shown.id != revision.id and form.hide_text.data:
-        message += f" The page now shows revision {shown.id}."
+        message += f" The page now shows revision {reading.number_in_history(session, shown)}."
     flash(message, "success")
     return redirect(url_for("reading.history", slug=page.slug))
 

@@ -142,6 +142,7 @@ def _show(proposal, status=200, **extra):
         base_pairs=side_by_side(against_base) if against_base else None,
         looks=_how_it_will_look(session, proposal, published_text), view=view, context=context,
         detail_changes=_detail_changes(page, proposal),
+        places=reading.places_in_history(session, page),
         reject_form=reject_form(session, extra.pop("reject_form", None)),
         changes_form=extra.pop("changes_form", None) or RequestChangesForm(),
         note_form=extra.pop("note_form", None) or NoteForm(),
