@@ -204,12 +204,13 @@
   // --- drafts kept in this browser -------------------------------------------------------
   var key = "handbook-draft:" + location.pathname + (section && section.value ? "#" + section.value : "");
   var saveTimer = null;
+  var sent = false;
   function storage() {
     try { return window.localStorage; } catch (error) { return null; }
   }
   function saveDraft() {
     var store = storage();
-    if (!store) { return; }
+    if (!store || sent) { return; }
     try {
       store.setItem(key, JSON.stringify({
         body: body.value, summary: summary ? summary.value : "",
@@ -266,6 +267,8 @@
   body.addEventListener("input", changed);
   if (summary) { summary.addEventListener("input", function () { clearTimeout(saveTimer); saveTimer = setTimeout(saveDraft, 800); }); }
   form.addEventListener("submit", function () {
+    sent = true;
+    clearTimeout(saveTimer);
     var store = storage();
     if (store) { store.removeItem(key); }
   });

@@ -44,11 +44,19 @@ BLUEPRINTS = [
 ]
 
 
+def _csrf_field(form):
+    """A form's CSRF field without an id (a page may hold several such forms); nothing when
+    CSRF protection is off."""
+    field = getattr(form, "csrf_token", None)
+    return field(id=False) if field is not None else ""
+
+
 def init_app(app):
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.context_processor(_navigation)
     app.add_template_filter(text_passages.with_edit_links, "with_section_edit_links")
+    app.add_template_global(_csrf_field, "csrf_field")
     app.register_error_handler(NotFound, lambda error: _error(404, str(error)))
     app.register_error_handler(404, lambda error: _error(404, "There is no page here."))
     app.register_error_handler(permissions.Forbidden, lambda error: _error(403, str(error)))
