@@ -50,6 +50,30 @@ def anchors(html):
     return [match.group(2) for match in _RENDERED_HEADING.finditer(html)]
 
 
+@dataclass(frozen=True)
+class RenderedPart:
+    """A stretch of a rendering: the text before the first heading (no anchor), or a heading
+    and what follows it; `path` is the titles of the headings it sits under, its own last."""
+
+    anchor: str | None
+    path: tuple
+    html: str
+
+
+def rendered_parts(html):
+    """A rendering cut at its headings, each part with its heading path."""
+    parts, stack, cursor, anchor, path = [], [], 0, None, ()
+    for match in _RENDERED_HEADING.finditer(html):
+        if match.start() > cursor or anchor is not None:
+            parts.append(RenderedPart(anchor, path, html[cursor:match.start()]))
+        level, anchor = int(match.group(1)), match.group(2)
+        title = _TAG.sub("", match.group(3)).rstrip("#").strip()
+        stack = [(depth, name) for depth, name in stack if depth < level] + [(level, title)]
+        path, cursor = tuple(name for _, name in stack), match.end()
+    parts.append(RenderedPart(anchor, path, html[cursor:]))
+    return parts
+
+
 def find(text, html, anchor):
     """The passage of `text` under the heading with `anchor` in its rendering `html`, or None
     (also when the text's headings and the rendering's do not pair up one to one)."""

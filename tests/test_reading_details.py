@@ -80,3 +80,18 @@ def test_links_to_other_websites_are_marked(client, make_page):
     assert 'href="https://example.org/study" rel="nofollow ugc noopener"' in text
     css = client.get("/static/style.css").get_data(as_text=True)
     assert '.prose a[rel~="nofollow"]::after' in css
+
+
+def test_a_search_hit_links_to_the_heading_it_matches_under_and_shows_the_path(app, client,
+                                                                            make_page):
+    make_page("Network weaving", "Opening words.\n\n## Practice\n\nGeneral notes.\n\n"
+                                 "### Huddles\n\nA quokkaword huddle, then another quokkaword.\n")
+    from handbook import changes
+
+    changes.drain(app.extensions["handbook_runtime"])
+    text = client.get("/search?q=quokkaword").get_data(as_text=True)
+    assert 'href="/wiki/network-weaving#huddles"' in text
+    assert "Practical methods › Practice › Huddles · last changed" in text
+    assert "<mark>quokkaword</mark>" in text
+    title_only = client.get("/search?q=weaving").get_data(as_text=True)
+    assert 'href="/wiki/network-weaving"' in title_only

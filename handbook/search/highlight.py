@@ -6,6 +6,7 @@ from bisect import bisect_left
 from markupsafe import Markup
 from markupsafe import escape
 
+from handbook import text_passages
 from handbook.search.analysis import WORD
 from handbook.search.analysis import stem
 
@@ -33,6 +34,19 @@ def snippet(text, words, prefixes=()):
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(text) else ""
     return Markup(prefix) + Markup("").join(pieces) + Markup(suffix)
+
+
+def best_part(html, words, prefixes, to_text):
+    """The part of a page's rendering (cut at its headings) holding the most matches: a
+    `text_passages.RenderedPart`, or None when no part holds any (a match in the title)."""
+    wanted = {stem(word.lower()) for word in words}
+    prefixes = tuple(prefix.lower() for prefix in prefixes)
+    best, most = None, 0
+    for part in text_passages.rendered_parts(html):
+        found = len(_matches(to_text(part.html), wanted, prefixes))
+        if found > most:
+            best, most = part, found
+    return best
 
 
 def _matches(text, wanted, prefixes):

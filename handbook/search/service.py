@@ -11,6 +11,7 @@ from handbook.models import Section
 from handbook.search import documents
 from handbook.search.backend import SearchUnavailable
 from handbook.search import query as query_language
+from handbook.search.highlight import best_part
 from handbook.search.highlight import snippet
 
 PAGE_SIZE = 20
@@ -25,6 +26,10 @@ class Hit:
     section_title: str
     snippet: str
     published_at: object
+    #: the heading under which the words are found (None: at the top, or only in the title)
+    anchor: str | None = None
+    #: the titles of the headings it sits under
+    heading_path: tuple = ()
 
 
 @dataclass
@@ -91,9 +96,11 @@ def _verified_hits(session, hits, parsed):
         if row is None or row[1].id != revision_id:
             continue  # not yet re-indexed: the outbox still owes it
         page, revision, section = row
-        text = documents.html_to_text(revision.html)
+        part = best_part(revision.html, parsed.words(), prefixes, documents.html_to_text)
+        text = documents.html_to_text(part.html if part else revision.html)
         verified.append(Hit(page.slug, revision.title, section.slug, section.title,
-                            snippet(text, parsed.words(), prefixes), revision.published_at))
+                            snippet(text, parsed.words(), prefixes), revision.published_at,
+                            part.anchor if part else None, part.path if part else ()))
     return verified
 
 
