@@ -186,14 +186,15 @@ def _screenshot_dir(tmp_path):
     return folder
 
 
-def _violations(tab, axe_source):
-    """axe-core's violations on the tab's page, as short readable lines."""
+def _axe(tab, axe_source):
+    """(violations as short readable lines, how many axe-core rules the page passed)."""
     if not tab.evaluate("typeof axe !== 'undefined'"):
         tab.evaluate(axe_source)  # evaluated through DevTools, so the page's CSP stays on
-    found = tab.evaluate("axe.run(document, {resultTypes: ['violations']}).then(r => r.violations)")
+    found = tab.evaluate("axe.run(document, {resultTypes: ['violations']})"
+                         ".then(r => ({violations: r.violations, passes: r.passes.length}))")
     return [f"{rule['id']} ({rule['impact']}): {rule['help']} — "
             + "; ".join(" ".join(node["target"]) for node in rule["nodes"][:4])
-            for rule in found]
+            for rule in found["violations"]], found["passes"]
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
@@ -206,7 +207,7 @@ def test_every_page_type_passes_axe_and_fits_the_screen(handbook, browser, viewp
     _, base_url, types = handbook
     tabs = _tabs(browser, base_url, VIEWPORTS[viewport], theme)
     shots = _screenshot_dir(tmp_path)
-    failures = []
+    failures, figures = [], {}
     for name, role, path in types:
         tab = tabs[role]
         response = tab.goto(path)
@@ -215,7 +216,8 @@ def test_every_page_type_passes_axe_and_fits_the_screen(handbook, browser, viewp
             failures.append(f"{name} {path}: HTTP {response.status}")
             continue
         tab.screenshot(path=str(shots / f"{name}-{viewport}-{theme}.png"))
-        for line in _violations(tab, axe_source):
+        violations, passes = _axe(tab, axe_source)
+        for line in violations:
             failures.append(f"{name} {path}: {line}")
         header = tab.evaluate("document.querySelector('.site-header')?.getBoundingClientRect().height ?? 0")
         if viewport == "phone" and header > HEADER_SHARE * VIEWPORTS[viewport]["height"]:
@@ -225,6 +227,9 @@ def test_every_page_type_passes_axe_and_fits_the_screen(handbook, browser, viewp
             failures.append(f"{name} {path}: the document is {width} px wide at a "
                             f"{VIEWPORTS[viewport]['width']} px viewport, past it: "
                             + ", ".join(tab.evaluate(WIDER_THAN, VIEWPORTS[viewport]["width"])))
+        figures[name] = {"axe_violations": len(violations), "axe_rules_passed": passes,
+                         "document_width": width, "header_height": round(header)}
+    (shots / f"quality-bars-{viewport}-{theme}.json").write_text(json.dumps(figures, indent=1))
     for tab in tabs.values():
         tab.context.close()
     assert not failures, "\n".join(failures)
