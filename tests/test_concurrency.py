@@ -113,7 +113,6 @@ def decider(database_url, instance, name, decision, proposal_id, start, results)
 
 def test_librarians_deciding_one_proposal_at_once_give_one_outcome(app, session, make_user, make_page,
                                                                    contributor, tmp_path, database_url):
-    from sqlalchemy import func
     from sqlalchemy import select
 
     from handbook.models import AuditEntry
@@ -145,6 +144,9 @@ def test_librarians_deciding_one_proposal_at_once_give_one_outcome(app, session,
     session.expire_all()
     decided = session.get(Revision, proposal.id, populate_existing=True)
     assert decided.status.value in ("published", "merged", "rejected", "changes_requested")
-    made = session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action.in_(
-        ["approve", "reject", "request changes", "approve with edits"])))
-    assert made == 1, outcomes
+    made = session.scalars(select(AuditEntry.action).where(AuditEntry.action.in_(
+        ["approve", "reject", "request changes", "approve with edits"]))).all()
+    # One decision wins; the only one that may follow it is a rejection after a request for
+    # changes (an open proposal waiting for its author may still be rejected), if the
+    # rejection happened to be served second.
+    assert len(made) == 1 or sorted(made) == ["reject", "request changes"], (made, outcomes)
