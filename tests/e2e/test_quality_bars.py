@@ -268,3 +268,44 @@ def test_every_page_type_is_valid_html(handbook, tmp_path):
             errors.setdefault(text, []).append(f"{where}:{message.get('lastLine')}")
     assert not errors, f"{sum(map(len, errors.values()))} HTML errors:\n" + "\n".join(
         f"{text} ({len(places)}×: {', '.join(places[:6])})" for text, places in errors.items())
+
+
+def _luminance(rgb):
+    def channel(value):
+        value /= 255
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+    red, green, blue = (channel(value) for value in rgb)
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def _contrast(first, second):
+    lighter, darker = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+#: the focused element's outline colour and the background it is drawn on, as [r, g, b]
+FOCUS_COLOURS = """() => {
+  const rgb = colour => colour.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map(Number);
+  const focused = document.activeElement;
+  let under = focused.parentElement;
+  while (under && getComputedStyle(under).backgroundColor.match(/rgba\\(.*, 0\\)|transparent/)) {
+    under = under.parentElement;
+  }
+  return [rgb(getComputedStyle(focused).outlineColor),
+          rgb(getComputedStyle(under || document.body).backgroundColor)];
+}"""
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_focus_rings_stand_out_three_to_one(handbook, browser, theme):
+    _, base_url, _ = handbook
+    context = browser.new_context(base_url=base_url, viewport=VIEWPORTS["wide"], color_scheme=theme)
+    tab = context.new_page()
+    tab.goto("/wiki/relational-coordination")
+    ratios = []
+    for _ in range(6):  # the skip link, the brand, the search box and button, the first links
+        tab.keyboard.press("Tab")
+        ring, background = tab.evaluate(FOCUS_COLOURS)
+        ratios.append(round(_contrast(ring, background), 2))
+    context.close()
+    assert min(ratios) >= 3, ratios
