@@ -21,10 +21,12 @@ from flask import current_app
 from flask import render_template
 from flask import url_for
 
+from handbook.services import media
 from handbook.services import reading
 
 _ID = re.compile(r'\bid="([^"]+)"')
 _HREF = re.compile(r'\bhref="([^"]*)"')
+_MEDIA_SRC = re.compile(r'\bsrc="/media/([0-9a-f]{32})"')
 
 
 @dataclass
@@ -76,7 +78,10 @@ def relink(html, slug, included, kind):
         return match.group(0)
 
     prefixed = _ID.sub(lambda match: f'id="{slug}--{match.group(1)}"', html)
-    return _HREF.sub(rewrite, prefixed)
+    relinked = _HREF.sub(rewrite, prefixed)
+    if kind == "offline":  # the zip holds the images: media/<digest>
+        relinked = _MEDIA_SRC.sub(lambda match: f'src="media/{match.group(1)}"', relinked)
+    return relinked
 
 
 def collect(session, section=None, kind="print", progress=None):
@@ -125,5 +130,9 @@ def offline(session, section=None, progress=None):
                     "edition_page.html", edition=edition, part=part, entry=entry))
         archive.writestr(f"{folder}/style.css",
                          current_app.extensions["handbook_assets"]["style.css"].data)
+        shown = {digest for part in edition.sections for entry in part.pages
+                 for digest in _MEDIA_SRC.findall(entry.revision.html)}
+        for image in media.published(session, shown):
+            archive.writestr(f"{folder}/media/{image.digest}", image.data)
     return buffer.getvalue()
 

@@ -117,3 +117,29 @@ def test_the_command_writes_both_editions(database_url, tmp_path, monkeypatch, s
     assert "handbook-edition/a-far-story.html" in zipfile.ZipFile(tmp_path / "stories.zip").namelist()
     missing = runner.invoke(main, ["edition", "--section", "nowhere", str(tmp_path / "x.html")])
     assert missing.exit_code != 0 and not (tmp_path / "x.html").exists()
+
+
+def test_the_offline_edition_holds_the_published_images_and_no_others(client, session, librarian,
+                                                                       make_page, make_user):
+    from PIL import Image
+
+    from handbook.services import media
+
+    def picture(colour):
+        out = io.BytesIO()
+        Image.new("RGB", (20, 20), colour).save(out, "PNG")
+        return out.getvalue()
+
+    shown = media.store(session, librarian, "a.png", picture((1, 2, 3)), "Shown", max_bytes=10**6)
+    contributor = make_user(Role.contributor)
+    private = media.store(session, contributor, "b.png", picture((9, 8, 7)), "Private",
+                          max_bytes=10**6)
+    session.commit()
+    page = make_page("Network weaving", f"![Shown](media:{shown.digest})\n")
+    pages.save_edit(session, contributor, page, body=f"![Private](media:{private.digest})\n",
+                    base_revision_id=page.current_revision_id, renderer=RENDER)
+    session.commit()
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/editions/handbook.zip").get_data()))
+    assert f"handbook-edition/media/{shown.digest}" in archive.namelist()
+    assert not any(private.digest in name for name in archive.namelist())
+    assert f'src="media/{shown.digest}"' in archive.read("handbook-edition/network-weaving.html").decode()

@@ -114,6 +114,13 @@ def visible(session, viewer, digest):
     return found
 
 
+def published(session, digests):
+    """The public uploads among `digests` (what an edition of published pages may hold)."""
+    if not digests:
+        return []
+    return session.scalars(select(Media).where(Media.digest.in_(digests), Media.public.is_(True))).all()
+
+
 def uploads_of(session, user, limit=50):
     return session.scalars(select(Media).where(Media.uploader_id == user.id)
                            .order_by(Media.id.desc()).limit(limit)).all()

@@ -1,10 +1,14 @@
 """A reader takes the handbook away: prints a section's edition and opens the offline zip from
 disk, following a link between its pages, all with the stylesheet."""
 
+import io
 import zipfile
 
 import pytest
 
+from PIL import Image
+
+from handbook.services import media
 from handbook.services import pages
 
 from conftest import RENDER
@@ -19,7 +23,12 @@ pytestmark = pytest.mark.browser
 
 def test_a_reader_prints_a_section_and_opens_the_offline_edition_from_disk(
         session, make_page, librarian, section, visitor, tmp_path):
-    make_page("Network weaving", "## How\n\nSee [[Huddles]].\n")
+    picture = io.BytesIO()
+    Image.new("RGB", (90, 60), (200, 120, 30)).save(picture, "PNG")
+    upload = media.store(session, librarian, "map.png", picture.getvalue(), "A map",
+                         max_bytes=10**6)
+    session.commit()
+    make_page("Network weaving", f"## How\n\nSee [[Huddles]].\n\n![A map](media:{upload.digest})\n")
     pages.create_page(session, librarian, section_id=section.id, title="Huddles",
                       body="Short meetings.\n", renderer=RENDER)
     session.commit()
@@ -52,3 +61,7 @@ def test_a_reader_prints_a_section_and_opens_the_offline_edition_from_disk(
     assert reader.url.startswith("file://") and reader.url.endswith("/huddles.html")
     font = reader.locator("h1").evaluate("heading => getComputedStyle(heading).fontFamily")
     assert "system-ui" in font, "the stylesheet came with the zip"
+    reader.go_back()
+    expect(reader.get_by_role("img", name="A map")).to_be_visible()
+    reader.wait_for_function("() => document.querySelector('.prose img').naturalWidth === 90")
+    assert reader.url.startswith("file://"), "the image came with the zip"
