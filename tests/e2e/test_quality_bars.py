@@ -1,6 +1,7 @@
 """Quality bars on every page type, as the role that sees it: no axe-core violation of any
 impact, no sideways scroll at 360 px, a header of at most 15 % of a phone's first screen, and no error
-from the W3C Nu HTML checker, at 1280×800 and 360×740, light and dark. A screenshot of each page type is written for people to look at
+from the W3C Nu HTML checker, at 1280×800 and 360×740, light and dark; and focus rings, text
+fields and buttons at least 3:1 against the page in both themes. A screenshot of each page type is written for people to look at
 (to HANDBOOK_SCREENSHOT_DIR when it is set).
 
 The handbook here has lived a little (the seed content, then a scripted history of proposals,
@@ -309,3 +310,40 @@ def test_focus_rings_stand_out_three_to_one(handbook, browser, theme):
         ratios.append(round(_contrast(ring, background), 2))
     context.close()
     assert min(ratios) >= 3, ratios
+
+
+#: each text field's border and each button's fill (or border, when it has none), beside the
+#: background it sits on, as [[r, g, b], [r, g, b], name]
+CONTROL_COLOURS = """() => {
+  const rgb = colour => colour.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map(Number);
+  const clear = colour => /rgba\\(.*, 0\\)|transparent/.test(colour);
+  const under = element => {
+    let found = element.parentElement;
+    while (found && clear(getComputedStyle(found).backgroundColor)) { found = found.parentElement; }
+    return rgb(getComputedStyle(found || document.body).backgroundColor);
+  };
+  return [...document.querySelectorAll('main input:not([type=hidden]), main button, main select, main textarea')]
+    .map(control => {
+      const style = getComputedStyle(control);
+      const edge = clear(style.backgroundColor) || control.tagName !== 'BUTTON'
+        ? style.borderTopColor : style.backgroundColor;
+      return [rgb(edge), under(control), control.name || control.textContent.trim()];
+    });
+}"""
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_controls_stand_out_three_to_one(handbook, browser, theme):
+    """Text fields' borders and buttons' fills against the page, on the forms people use most."""
+    _, base_url, _ = handbook
+    context = browser.new_context(base_url=base_url, viewport=VIEWPORTS["wide"], color_scheme=theme)
+    tab = context.new_page()
+    weak = []
+    for path in ("/login", "/register", "/search?q=convenor", "/wiki/relational-coordination/report"):
+        tab.goto(path)
+        for edge, background, name in tab.evaluate(CONTROL_COLOURS):
+            ratio = _contrast(edge, background)
+            if ratio < 3:
+                weak.append(f"{path} {name!r}: {ratio:.2f}")
+    context.close()
+    assert not weak, weak
