@@ -347,3 +347,22 @@ def test_controls_stand_out_three_to_one(handbook, browser, theme):
                 weak.append(f"{path} {name!r}: {ratio:.2f}")
     context.close()
     assert not weak, weak
+
+
+def test_a_librarian_decides_from_the_top_of_the_review_screen_on_a_phone(handbook, browser):
+    _, base_url, types = handbook
+    path = next(path for name, _, path in types if name == "review-item")
+    tabs = _tabs(browser, base_url, VIEWPORTS["phone"], "light")
+    tab = tabs["librarian"]
+    tab.goto(path)
+    screen = VIEWPORTS["phone"]["height"]
+    for name in ("Approve and publish", "Request changes", "Reject"):
+        box = tab.get_by_role("button", name=name, exact=True).bounding_box()
+        assert box is not None, name
+        if name == "Approve and publish":
+            assert box["y"] + box["height"] <= screen, f"{name} is below the first screen: {box}"
+    diff = tab.locator("table.diff:visible").first.bounding_box()
+    approve = tab.get_by_role("button", name="Approve and publish").bounding_box()
+    assert approve["y"] < diff["y"], "the decision comes before the diff"
+    for opened in tabs.values():
+        opened.context.close()
