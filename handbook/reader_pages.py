@@ -48,9 +48,11 @@ from handbook.models import ReaderPage
 from handbook.models import Redirect
 
 #: one statement: the generation (to guard a store) and the kept page, if any
-_LOOKUP = ("SELECT s.generation, r.body, r.etag, r.stored_at, r.content_type, r.body_br, r.body_gzip"
+#: (the copy in one encoding only: a lookup reads no more than it sends)
+_LOOKUP = ("SELECT s.generation, r.{column}, r.etag, r.stored_at, r.content_type"
            " FROM site_state s LEFT JOIN reader_pages r ON r.path = {p} AND r.release = {p}"
            " WHERE s.id = 1")
+_COLUMNS = {None: "body", "br": "body_br", "gzip": "body_gzip"}
 _GENERATION = {"sqlite": "SELECT generation FROM site_state WHERE id = 1",
                "postgresql": "SELECT generation FROM site_state WHERE id = 1 FOR SHARE NOWAIT"}
 _BEGIN = {"sqlite": "BEGIN IMMEDIATE", "postgresql": "BEGIN"}
@@ -68,28 +70,26 @@ ENCODINGS = {"br": lambda body: brotli.compress(body, quality=5),
 _STORE_WAIT = {"sqlite": "PRAGMA busy_timeout = 0", "postgresql": "SET lock_timeout = '2s'"}
 
 
+def encoding_for(accept_encoding):
+    """The encoding a reader gets a kept page in: "br", "gzip" or None (as it is)."""
+    accepted = parse_accept_header(accept_encoding or "")
+    return next((name for name in ENCODINGS if accepted[name]), None)
+
+
 class Kept:
-    """A kept page as the lookup found it."""
+    """A kept page in one encoding, as the lookup found it."""
 
-    __slots__ = ("body", "etag", "stored_at", "content_type", "encoded")
+    __slots__ = ("body", "etag", "stored_at", "content_type", "encoding")
 
-    def __init__(self, body, etag, stored_at, content_type, body_br=None, body_gzip=None):
-        self.body, self.etag, self.stored_at, self.content_type = bytes(body), etag, stored_at, content_type
-        self.encoded = {name: bytes(data) for name, data in (("br", body_br), ("gzip", body_gzip))
-                        if data is not None}
+    def __init__(self, body, etag, stored_at, content_type, encoding):
+        self.body, self.stored_at, self.content_type = bytes(body), stored_at, content_type
+        self.encoding = encoding
+        self.etag = f"{etag}:{encoding}" if encoding else etag
 
-    def representation(self, accept_encoding):
-        """(body, Content-Encoding or None, ETag) for a reader's Accept-Encoding header."""
-        accepted = parse_accept_header(accept_encoding)
-        for name, data in self.encoded.items():
-            if accepted[name]:
-                return data, name, f"{self.etag}:{name}"
-        return self.body, None, self.etag
-
-    def headers(self, encoding, etag):
-        """The validators, and the encoding, of one representation."""
-        found = [("ETag", f'"{etag}"'), ("Last-Modified", http_date(self.stored_at))]
-        return [*found, ("Content-Encoding", encoding)] if encoding else found
+    def headers(self):
+        """The validators, and the encoding, of this copy."""
+        found = [("ETag", f'"{self.etag}"'), ("Last-Modified", http_date(self.stored_at))]
+        return [*found, ("Content-Encoding", self.encoding)] if self.encoding else found
 
 
 class ReaderPages:
@@ -101,7 +101,8 @@ class ReaderPages:
         self.release = release
         self.dialect = engine.dialect.name
         placeholder = "?" if engine.dialect.paramstyle == "qmark" else "%s"
-        self._lookup = _LOOKUP.format(p=placeholder)
+        self._lookups = {encoding: _LOOKUP.format(column=column, p=placeholder)
+                         for encoding, column in _COLUMNS.items()}
         self._store = _STORE.format(p=placeholder)
         self._local = threading.local()
 
@@ -129,19 +130,20 @@ class ReaderPages:
         finally:
             cursor.close()
 
-    def lookup(self, path):
-        """(generation, Kept or None) for `path`."""
+    def lookup(self, path, encoding=None):
+        """(generation, Kept or None) for `path`, in `encoding` ("br", "gzip" or None)."""
         def work(cursor):
-            cursor.execute(self._lookup, (path, self.release))
+            cursor.execute(self._lookups[encoding], (path, self.release))
             row = cursor.fetchone()
             if row is None:
                 return 0, None
-            return row[0], (Kept(*row[1:]) if row[1] is not None else None)
+            return row[0], (Kept(*row[1:], encoding) if row[1] is not None else None)
         return self._run(work)
 
-    def store(self, path, generation, *, page_id, section_id, content_type, body):
-        """Keep `body` for `path` unless something changed since `generation` was read;
-        whether it was kept. A busy database means it is kept by a later view instead."""
+    def store(self, path, generation, *, page_id, section_id, content_type, body, encoding=None):
+        """Keep `body` (and its brotli and gzip copies) for `path` unless something changed
+        since `generation` was read: the kept copy in `encoding`, or None when it was not kept.
+        A busy database means it is kept by a later view instead."""
         etag = hashlib.blake2b(body, digest_size=16).hexdigest()
         now = int(time.time())
         encoded = [ENCODINGS[name](body) for name in ("br", "gzip")]
@@ -155,7 +157,8 @@ class ReaderPages:
                     return None
                 cursor.execute(self._store, (path, page_id, section_id, content_type, body, etag, now,
                                              self.release, *encoded))
-                return Kept(body, etag, now, content_type, *encoded)
+                return Kept(dict(zip(ENCODINGS, encoded)).get(encoding, body), etag, now,
+                            content_type, encoding)
             finally:
                 cursor.execute("COMMIT")
 
@@ -186,8 +189,9 @@ def for_readers(view):
         if current_user.is_authenticated or "_flashes" in cookie_session or request.args:
             return view(*args, **kwargs)
         kept_pages = current_app.extensions["handbook_reader_pages"]
+        encoding = encoding_for(request.headers.get("Accept-Encoding"))
         try:
-            generation, kept = kept_pages.lookup(request.path)
+            generation, kept = kept_pages.lookup(request.path, encoding)
         except Exception:  # the database is busy: render, and keep it on a later view
             current_app.logger.info("the kept pages could not be read", exc_info=True)
             return view(*args, **kwargs)
@@ -197,13 +201,13 @@ def for_readers(view):
                 return response
             page_id, section_id = g.get("reader_page_shows", (None, None))
             kept = kept_pages.store(request.path, generation, page_id=page_id, section_id=section_id,
-                                    content_type=response.content_type, body=response.get_data())
+                                    content_type=response.content_type, body=response.get_data(),
+                                    encoding=encoding)
             if kept is None:
                 return response
-        body, encoding, etag = kept.representation(request.headers.get("Accept-Encoding", ""))
-        response = make_response(body)
+        response = make_response(kept.body)
         response.content_type = kept.content_type
-        response.headers.extend(kept.headers(encoding, etag))
+        response.headers.extend(kept.headers())
         response.headers["Cache-Control"] = cache_control(current_app)
         response.headers["Vary"] = VARY
         return response.make_conditional(request)
@@ -229,7 +233,8 @@ class ServeReaderPages:
                 and "HTTP_COOKIE" not in environ
                 and not environ.get("PATH_INFO", "").startswith("/static/")):
             try:
-                kept = self.kept_pages.lookup(environ.get("PATH_INFO", ""))[1]
+                kept = self.kept_pages.lookup(environ.get("PATH_INFO", ""),
+                                              encoding_for(environ.get("HTTP_ACCEPT_ENCODING")))[1]
             except Exception:
                 kept = None  # the app answers, and reports the database's trouble itself
             if kept is not None:
@@ -237,15 +242,14 @@ class ServeReaderPages:
         return self.wsgi_app(environ, start_response)
 
     def _answer(self, environ, start_response, kept):
-        body, encoding, etag = kept.representation(environ.get("HTTP_ACCEPT_ENCODING", ""))
-        headers = kept.headers(encoding, etag)
+        headers = kept.headers()
         modified = datetime.fromtimestamp(kept.stored_at, timezone.utc)
-        if not is_resource_modified(environ, etag=etag, last_modified=modified):
+        if not is_resource_modified(environ, etag=kept.etag, last_modified=modified):
             start_response("304 Not Modified", [*self.headers, *headers])
             return []
         start_response("200 OK", [*self.headers, *headers, ("Content-Type", kept.content_type),
-                                  ("Content-Length", str(len(body)))])
-        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+                                  ("Content-Length", str(len(kept.body)))])
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [kept.body]
 
 
 def invalidate(session, *, everything, pages, placed, shown, link_keys):
