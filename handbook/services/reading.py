@@ -128,7 +128,7 @@ def page_view(session, slug):
         _BACKLINKS, {"page_id": page.id, "slug": page.slug, "title_key": page.title_key}).all()
     tree = session.execute(_TREE, {"section_id": section.id}).all()
     every_section = [Neighbour(row.slug, row.title) for row in tree if row.kind == 0]
-    siblings = [Neighbour(row.slug, row.title) for row in tree if row.kind == 1]
+    siblings = [row for row in tree if row.kind == 1]  # rows have .slug and .title too
     here = next(number for number, sibling in enumerate(siblings) if sibling.slug == page.slug)
     return PageView(
         page=page, revision=revision, section=section, author=author,

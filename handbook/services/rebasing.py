@@ -37,11 +37,17 @@ def pay(runtime):
             rows = outbox.due(session, "rebase", BATCH)
             if not rows:
                 return
-            for _entry_id, page_id in rows:
+            for page_id in _with_pending(session, {page_id for _entry_id, page_id in rows}):
                 rebase_page(session, runtime.renderer, page_id)
             db.begin_write(session)
             outbox.settle(session, [entry_id for entry_id, _page_id in rows])
             session.commit()
+
+
+def _with_pending(session, page_ids):
+    """Those of `page_ids` with a pending proposal (most owed pages have none: one query)."""
+    return sorted(session.scalars(select(Revision.page_id).distinct().where(
+        Revision.page_id.in_(page_ids), Revision.status == RevisionStatus.pending)))
 
 
 def stale_proposals(session, page):

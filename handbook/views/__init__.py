@@ -23,6 +23,7 @@ from handbook.views import editing
 from handbook.views import editions
 from handbook.views import media
 from handbook.views import notifications
+from handbook.views import page_links
 from handbook.views import patrol
 from handbook.views import proposals
 from handbook.views import reading
@@ -57,6 +58,8 @@ def init_app(app):
     app.context_processor(_navigation)
     app.add_template_filter(text_passages.with_edit_links, "with_section_edit_links")
     app.add_template_global(_csrf_field, "csrf_field")
+    app.add_template_global(page_links.page_url, "page_url")
+    app.add_template_global(page_links.page_list_items, "page_list_items")
     app.register_error_handler(NotFound, lambda error: _error(404, str(error)))
     app.register_error_handler(404, lambda error: _error(404, "There is no page here."))
     app.register_error_handler(permissions.Forbidden, lambda error: _error(403, str(error)))
