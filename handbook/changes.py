@@ -147,8 +147,10 @@ def _drain_after_commit(session):
         return
     runtime = session.info["runtime"]
     if owed.visible:
-        drain(runtime, KINDS[:-1])
+        # proxies first: what readers see is committed; the owed work (search, pages linking
+        # here rendered again) takes longer, and its own commits refresh what it changes
         runtime.proxies.refresh(owed.stale_paths)
+        drain(runtime, KINDS[:-1])
     if owed.mails:
         runtime.mailer.deliver_soon(runtime)
 
