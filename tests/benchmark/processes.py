@@ -44,6 +44,24 @@ def base_environment(instance):
     return env
 
 
+def use_postgres(instance, server_url, name):
+    """A fresh database `name` on the server, and the instance's config.py pointing the app at
+    it with PostgreSQL search (every command and server of the run reads that file)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(server_url)
+    engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    instance.mkdir(parents=True)
+    database = url.set(database=name).render_as_string(hide_password=False)
+    (instance / "config.py").write_text(f"DATABASE_URL = {database!r}\nSEARCH = 'postgres'\n")
+
+
 def request(port, method, path, form=None, cookies=None):
     """(status, headers message, body bytes, seconds) of one request; redirects not followed.
 

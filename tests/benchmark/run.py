@@ -39,6 +39,7 @@ if __package__:
     from .processes import handbook_command
     from .processes import render_table
     from .processes import request
+    from .processes import use_postgres
 else:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import corpus
@@ -53,6 +54,7 @@ else:
     from processes import handbook_command
     from processes import render_table
     from processes import request
+    from processes import use_postgres
 
 BENCH_DIR = Path(__file__).resolve().parent
 MEMORY_TARGET_MB = 200
@@ -146,6 +148,10 @@ def parse_args(argv):
                         help="HANDBOOK_RENDER_TIMEOUT for the import only (default 60 s). The "
                              "app's 2 s default counts the rendering child's start-up, which a "
                              "loaded machine can exceed; the served pages are not affected.")
+    parser.add_argument("--postgres", metavar="URL", default=None,
+                        help="Run on PostgreSQL with PostgreSQL search instead of SQLite and "
+                             "Whoosh: a server URL (postgresql+psycopg://user@host:port/any); "
+                             "each size gets a database of its own, handbook_bench_<pages>_<seed>.")
     parser.add_argument("--json", type=Path, default=None, help="Also write the results here.")
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="Keep imported instances here and reuse them on later runs with the "
@@ -292,7 +298,8 @@ def prepare_instance(args, pages, workdir):
     slugs = [spec.slug for spec in specs]
     cached = None
     if args.cache_dir:
-        cached = args.cache_dir / f"pages-{pages}-sections-{sections}-seed-{args.seed}"
+        backend = "-postgresql" if args.postgres else ""
+        cached = args.cache_dir / f"pages-{pages}-sections-{sections}-seed-{args.seed}{backend}"
         if (cached / "import.json").exists():
             record = json.loads((cached / "import.json").read_text())
             upgraded = subprocess.run(handbook_command() + ["init"], capture_output=True, text=True,
@@ -306,6 +313,8 @@ def prepare_instance(args, pages, workdir):
     instance = (cached or workdir) / "instance"
     if instance.exists():
         shutil.rmtree(instance)
+    if args.postgres:
+        use_postgres(instance, args.postgres, f"handbook_bench_{pages}_{args.seed}")
     started = time.perf_counter()
     env = base_environment(instance)
     env["HANDBOOK_RENDER_TIMEOUT"] = str(args.import_render_timeout)
@@ -679,7 +688,8 @@ def main(argv=None):
           f"{platform.python_version()}; gunicorn -w {args.workers} (sync); wrk -t{args.threads} "
           f"-c{args.connections} -d{args.duration:g}s x {args.rounds} rounds "
           f"(+{args.warmup:g}s warm-up); an edit published every {args.publish_every:g}s "
-          f"while 'publishing' runs", flush=True)
+          f"while 'publishing' runs; "
+          f"{'PostgreSQL + PostgreSQL search' if args.postgres else 'SQLite + Whoosh'}", flush=True)
     if args.cache_dir:
         args.cache_dir.mkdir(parents=True, exist_ok=True)
     results = []

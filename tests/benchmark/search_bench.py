@@ -54,6 +54,7 @@ if __package__:
     from .processes import Browser
     from .processes import Server
     from .processes import base_environment
+    from .processes import use_postgres
     from .processes import code_version
     from .processes import handbook_command
     from .processes import render_table
@@ -67,6 +68,7 @@ else:
     from processes import Browser
     from processes import Server
     from processes import base_environment
+    from processes import use_postgres
     from processes import code_version
     from processes import handbook_command
     from processes import render_table
@@ -106,6 +108,10 @@ def parse_args(argv):
     parser.add_argument("--profile-queries", action="store_true",
                         help="Always profile the slowest queries in-process (done anyway when "
                              f"the HTTP p95 is over {TARGET_P95_MS:.0f} ms).")
+    parser.add_argument("--postgres", metavar="URL", default=None,
+                        help="Run on PostgreSQL with PostgreSQL search instead of SQLite and "
+                             "Whoosh: a server URL (postgresql+psycopg://user@host:port/any); "
+                             "each size gets a database of its own.")
     parser.add_argument("--json", type=Path, default=None, help="Also write the results here.")
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="Keep imported instances here and start later runs from a copy "
@@ -192,12 +198,15 @@ def prepare_instance(args, pages, vocabulary, workdir):
     instance = workdir / "instance"
     cached = None
     if args.cache_dir:
-        cached = args.cache_dir / f"search-v{CORPUS_VERSION}-pages-{pages}-seed-{args.seed}"
+        backend = "-postgresql" if args.postgres else ""
+        cached = args.cache_dir / f"search-v{CORPUS_VERSION}-pages-{pages}-seed-{args.seed}{backend}"
         record = cached / "import.json"
         if record.exists():
             shutil.copytree(cached / "instance", instance)
             facts.update(json.loads(record.read_text()), import_cached=True)
             return instance, facts
+    if args.postgres:
+        use_postgres(instance, args.postgres, f"handbook_search_bench_{pages}_{args.seed}")
     seconds, done = handbook(instance, "import", str(content),
                              extra_env={"HANDBOOK_RENDER_TIMEOUT": str(args.import_render_timeout)})
     expected = f"Imported {pages} new or changed pages."
@@ -750,7 +759,8 @@ def main(argv=None):
     version = code_version()
     print(f"handbook search benchmark: {platform.node()}, {os.cpu_count()} CPUs, Python "
           f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}; load average "
-          f"{os.getloadavg()[0]:.2f}; code at {version}", flush=True)
+          f"{os.getloadavg()[0]:.2f}; code at {version}; "
+          f"{'PostgreSQL + PostgreSQL search' if args.postgres else 'SQLite + Whoosh'}", flush=True)
     started = time.perf_counter()
     vocabulary = sq.build_vocabulary(args.seed)
     queries = sq.build_queries(vocabulary, args.seed, min(sq.QUERY_PAGES, min(args.pages)))
