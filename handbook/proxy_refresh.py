@@ -6,19 +6,26 @@ the proxy holds the new page at once instead of at the end of PROXY_CACHE_SECOND
 Kept pages come in three encodings (brotli, gzip, none), which the recipe keeps apart, so each
 path is fetched once in each.
 
-The fetches run in a background thread of the process that committed. A fetch that fails is
-logged; that proxy then serves its copy until its cache life ends.
+The fetches run in a background thread of the process that committed, at once (before the
+commit's owed work). A page the app answers without keeping (the database busy with that work)
+is fetched again, a few times; a fetch that fails is logged, and that proxy then serves its
+copy until its cache life ends.
 """
 
 import logging
 import queue
 import threading
+import time
+import urllib.error
 import urllib.request
 
 log = logging.getLogger(__name__)
 HEADER = "X-Handbook-Refresh"
 #: one fetch per copy the proxy keeps (the recipe keys its cache by these)
 ENCODINGS = ["br", "gzip", "identity"]
+#: fetches of a path until the app has kept it, and the pause before the next (times the try)
+ATTEMPTS = 5
+RETRY_SECONDS = 0.05
 
 
 class ProxyRefresher:
@@ -58,12 +65,23 @@ class ProxyRefresher:
                 self._paths.task_done()
 
     def _fetch(self, url, encoding):
+        """Fetch until the app answers with a kept page (one with an ETag, which the proxy
+        stores): a page the app could not keep at once (its database busy with the commit's
+        owed work) comes without one, and the proxy would keep its old copy."""
         asked = urllib.request.Request(url, headers={HEADER: self.token, "Accept-Encoding": encoding})
-        try:
-            with urllib.request.urlopen(asked, timeout=self.timeout) as answer:
-                answer.read()
-        except Exception as error:
-            log.warning("could not refresh %s through the proxy: %s", url, error)
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                with urllib.request.urlopen(asked, timeout=self.timeout) as answer:
+                    answer.read()
+                    if "ETag" in answer.headers:
+                        return
+            except urllib.error.HTTPError:
+                return  # a moved or removed page: the proxy keeps that answer briefly
+            except Exception as error:
+                log.warning("could not refresh %s through the proxy: %s", url, error)
+                return
+            time.sleep(RETRY_SECONDS * attempt)
+        log.warning("%s was not kept after %d fetches through the proxy", url, ATTEMPTS)
 
 
 def init_app(app):

@@ -18,7 +18,6 @@ gzip copies, compressed once when it is stored, and only pages rendered by this 
 import functools
 import gzip
 import hashlib
-import threading
 import time
 from datetime import datetime
 from datetime import timezone
@@ -31,6 +30,7 @@ from flask import request
 from flask import session as cookie_session
 from flask_login import current_user
 from sqlalchemy import delete
+from sqlalchemy import event
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import true
@@ -53,6 +53,9 @@ _LOOKUP = ("SELECT s.generation, r.{column}, r.etag, r.stored_at, r.content_type
            " FROM site_state s LEFT JOIN reader_pages r ON r.path = {p} AND r.release = {p}"
            " WHERE s.id = 1")
 _COLUMNS = {None: "body", "br": "body_br", "gzip": "body_gzip"}
+#: a conditional GET reads only the validators (a 304 sends no body, so none is read)
+_VALIDATORS = ("SELECT etag, stored_at FROM reader_pages"
+               " WHERE path = {p} AND release = {p} AND {column} IS NOT NULL")
 _GENERATION = {"sqlite": "SELECT generation FROM site_state WHERE id = 1",
                "postgresql": "SELECT generation FROM site_state WHERE id = 1 FOR SHARE NOWAIT"}
 _BEGIN = {"sqlite": "BEGIN IMMEDIATE", "postgresql": "BEGIN"}
@@ -93,42 +96,42 @@ class Kept:
 
 
 class ReaderPages:
-    """The kept pages of one database, read and written on one raw connection per thread,
-    outside the ORM (a lookup is the hot path: no session, no transaction)."""
+    """The kept pages of one database, read and written outside the ORM (a lookup is the hot
+    path: no session, no transaction), on an engine of their own: its connections never wait
+    for a writer, and that setting reaches no other connection."""
 
-    def __init__(self, engine, release):
-        self.engine = engine
+    def __init__(self, url, release):
+        self.engine = db.make_engine(url)
         self.release = release
-        self.dialect = engine.dialect.name
-        placeholder = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+        self.dialect = self.engine.dialect.name
+        event.listen(self.engine, "connect", self._configure)
+        placeholder = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
         self._lookups = {encoding: _LOOKUP.format(column=column, p=placeholder)
                          for encoding, column in _COLUMNS.items()}
+        self._validators = {encoding: _VALIDATORS.format(column=column, p=placeholder)
+                            for encoding, column in _COLUMNS.items()}
         self._store = _STORE.format(p=placeholder)
-        self._local = threading.local()
 
-    def _connection(self):
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = self.engine.raw_connection()
-            if self.dialect == "postgresql":
-                connection.driver_connection.autocommit = True
-            cursor = connection.cursor()
-            cursor.execute(_STORE_WAIT[self.dialect])
-            cursor.close()
-            self._local.connection = connection
-        return connection
+    def _configure(self, dbapi_connection, _record):
+        if self.dialect == "postgresql":
+            dbapi_connection.autocommit = True
+        cursor = dbapi_connection.cursor()
+        cursor.execute(_STORE_WAIT[self.dialect])
+        cursor.close()
 
     def _run(self, work):
-        connection = self._connection()
-        cursor = connection.cursor()
+        connection = self.engine.raw_connection()
         try:
-            return work(cursor)
+            cursor = connection.cursor()
+            try:
+                return work(cursor)
+            finally:
+                cursor.close()
         except Exception:
-            self._local.connection = None
             connection.invalidate()
             raise
         finally:
-            cursor.close()
+            connection.close()  # back to the pool
 
     def lookup(self, path, encoding=None):
         """(generation, Kept or None) for `path`, in `encoding` ("br", "gzip" or None)."""
@@ -138,6 +141,15 @@ class ReaderPages:
             if row is None:
                 return 0, None
             return row[0], (Kept(*row[1:], encoding) if row[1] is not None else None)
+        return self._run(work)
+
+    def validators(self, path, encoding=None):
+        """The kept copy of `path` in `encoding` without its body (its ETag and Last-Modified),
+        or None when none is kept: enough to answer a conditional GET."""
+        def work(cursor):
+            cursor.execute(self._validators[encoding], (path, self.release))
+            row = cursor.fetchone()
+            return None if row is None else Kept(b"", row[0], row[1], None, encoding)
         return self._run(work)
 
     def store(self, path, generation, *, page_id, section_id, content_type, body, encoding=None):
@@ -232,9 +244,15 @@ class ServeReaderPages:
         if (environ.get("REQUEST_METHOD") in ("GET", "HEAD") and not environ.get("QUERY_STRING")
                 and "HTTP_COOKIE" not in environ
                 and not environ.get("PATH_INFO", "").startswith("/static/")):
+            path = environ.get("PATH_INFO", "")
+            encoding = encoding_for(environ.get("HTTP_ACCEPT_ENCODING"))
             try:
-                kept = self.kept_pages.lookup(environ.get("PATH_INFO", ""),
-                                              encoding_for(environ.get("HTTP_ACCEPT_ENCODING")))[1]
+                if "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ:
+                    validators = self.kept_pages.validators(path, encoding)
+                    if validators is not None and not _modified(environ, validators):
+                        start_response("304 Not Modified", [*self.headers, *validators.headers()])
+                        return []
+                kept = self.kept_pages.lookup(path, encoding)[1]
             except Exception:
                 kept = None  # the app answers, and reports the database's trouble itself
             if kept is not None:
@@ -243,13 +261,18 @@ class ServeReaderPages:
 
     def _answer(self, environ, start_response, kept):
         headers = kept.headers()
-        modified = datetime.fromtimestamp(kept.stored_at, timezone.utc)
-        if not is_resource_modified(environ, etag=kept.etag, last_modified=modified):
+        if not _modified(environ, kept):
             start_response("304 Not Modified", [*self.headers, *headers])
             return []
         start_response("200 OK", [*self.headers, *headers, ("Content-Type", kept.content_type),
                                   ("Content-Length", str(len(kept.body)))])
         return [] if environ["REQUEST_METHOD"] == "HEAD" else [kept.body]
+
+
+def _modified(environ, kept):
+    """Whether a conditional GET's validators differ from the kept copy's."""
+    return is_resource_modified(environ, etag=kept.etag,
+                                last_modified=datetime.fromtimestamp(kept.stored_at, timezone.utc))
 
 
 def invalidate(session, *, everything, pages, placed, shown, link_keys):
@@ -297,7 +320,8 @@ def _stale(session, *, everything, pages, placed, shown, link_keys):
 
 
 def init_app(app):
-    kept_pages = ReaderPages(db.engine_for(app), release.fingerprint(app.extensions["handbook_assets"]))
+    url = db.engine_for(app).url.render_as_string(hide_password=False)
+    kept_pages = ReaderPages(url, release.fingerprint(app.extensions["handbook_assets"]))
     app.extensions["handbook_reader_pages"] = kept_pages
     app.wsgi_app = ServeReaderPages(app.wsgi_app, kept_pages, headers.for_app(app),
                                     cache_control(app))

@@ -130,6 +130,7 @@ def app(database_url, tmp_path):
     app = build_app(database_url, tmp_path / "instance")
     yield app
     app.extensions["handbook_engine"].dispose()
+    app.extensions["handbook_reader_pages"].engine.dispose()
 
 
 @pytest.fixture
@@ -202,6 +203,7 @@ def mail_app(database_url, tmp_path, smtp_server):
     app = build_app(database_url, tmp_path / "instance", MAIL_URL=smtp_server.url)
     yield app
     app.extensions["handbook_engine"].dispose()
+    app.extensions["handbook_reader_pages"].engine.dispose()
 
 
 def stored_mail(app):

@@ -62,6 +62,22 @@ def test_a_kept_page_carries_validators_and_answers_conditional_gets(app, client
     assert head.status_code == 200 and head.get_data() == b""
 
 
+def test_a_revalidation_reads_only_the_validators(app, client, make_page, monkeypatch):
+    make_page("Network weaving", "Alpha line\n")
+    visit(client, "/wiki/network-weaving")
+    etag = client.get("/wiki/network-weaving").headers["ETag"]
+    kept_pages = app.extensions["handbook_reader_pages"]
+    whole_reads = []
+    monkeypatch.setattr(kept_pages, "lookup", lambda *args: whole_reads.append(args) or (0, None))
+    unchanged = client.get("/wiki/network-weaving", headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304 and unchanged.headers["ETag"] == etag
+    assert unchanged.headers["Last-Modified"] and "Content-Encoding" not in unchanged.headers
+    assert whole_reads == [], "a matching revalidation does not read the page"
+    monkeypatch.undo()
+    changed = client.get("/wiki/network-weaving", headers={"If-None-Match": '"0000"'})
+    assert changed.status_code == 200 and b"Alpha line" in changed.get_data()
+
+
 def test_a_kept_page_comes_compressed_as_the_reader_accepts_it(app, client, make_page):
     make_page("Network weaving", "Alpha line\n" * 200)
     rendered = client.get("/wiki/network-weaving", headers={"Accept-Encoding": "br"})
