@@ -152,6 +152,9 @@ def parse_args(argv):
                         help="Run on PostgreSQL with PostgreSQL search instead of SQLite and "
                              "Whoosh: a server URL (postgresql+psycopg://user@host:port/any); "
                              "each size gets a database of its own, handbook_bench_<pages>_<seed>.")
+    parser.add_argument("--wikmd-python", type=Path, default=None, metavar="PYTHON",
+                        help="The Python of an environment with wikmd installed: also time "
+                             "wikmd's load of the same corpus (wikmd_load.py) for the table.")
     parser.add_argument("--json", type=Path, default=None, help="Also write the results here.")
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="Keep imported instances here and reuse them on later runs with the "
@@ -333,6 +336,15 @@ def prepare_instance(args, pages, workdir):
                              "sections": sections}
 
 
+def wikmd_load(python, content):
+    """Seconds wikmd takes to load `content` before it serves (tests/benchmark/wikmd_load.py)."""
+    done = subprocess.run([str(python), str(BENCH_DIR / "wikmd_load.py"), str(content)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise BenchmarkError(f"wikmd_load.py failed:\n{done.stdout}\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])["load_seconds"]
+
+
 def sample_pages(port, slugs, count, rng):
     """Fetch a sample of pages once: each must be a 200 page; returns sizes and headers."""
     sizes = []
@@ -472,6 +484,9 @@ def bench_pages(args, pages, script):
         how = "reused from cache, first import took" if timings["import_cached"] else "imported in"
         print(f"   generated in {timings['generate_seconds']}s; {how} "
               f"{timings['import_seconds']}s", flush=True)
+        if args.wikmd_python:
+            timings["wikmd_load_seconds"] = wikmd_load(args.wikmd_python, workdir / "content")
+            print(f"   wikmd loaded the same corpus in {timings['wikmd_load_seconds']}s", flush=True)
         rng = random.Random(args.seed)
         all_paths = workdir / "paths-all.txt"
         all_paths.write_text("".join(f"/wiki/{slug}\n" for slug in slugs))
@@ -631,7 +646,7 @@ COLUMNS = [("wiki", "kept"), ("render", "render"), ("member", "member"),
 
 
 def table(results):
-    header = ["pages", "import s", "page KB", "ceiling req/s",
+    header = ["pages", "import s", "wikmd load s", "page KB", "ceiling req/s",
               *[f"{heading} req/s (ratio)" for _name, heading in COLUMNS], "RSS MB", "PSS MB"]
     rows = []
     for r in results:
@@ -640,6 +655,7 @@ def table(results):
         rows.append([
             f"{r['pages']:,}",
             f"{r['import_seconds']:.1f}" + ("*" if r["import_cached"] else ""),
+            f"{r['wikmd_load_seconds']:.1f}" if "wikmd_load_seconds" in r else "-",
             f"{r['page_bytes'] / 1024:.1f}",
             f"{r['ceiling_rps']:.0f}",
             *cells,
