@@ -20,6 +20,14 @@ ONE_YEAR = 31_536_000
 _HASHED = re.compile(r"^(?P<stem>.+)\.(?P<digest>[0-9a-f]{12})(?P<suffix>\.[A-Za-z0-9]+)$")
 
 
+def cached_for_a_year(response):
+    """Let browsers and proxies keep a response whose address names its content (a digest)
+    for a year without asking again."""
+    response.cache_control.public = True
+    response.cache_control.max_age = ONE_YEAR
+    response.cache_control.immutable = True
+
+
 @dataclass(frozen=True)
 class Asset:
     data: bytes
@@ -76,9 +84,7 @@ def init_app(app):
         response = Response(asset.data, mimetype=asset.mimetype)
         response.set_etag(asset.digest)
         if current:
-            response.cache_control.public = True
-            response.cache_control.max_age = ONE_YEAR
-            response.cache_control.immutable = True
+            cached_for_a_year(response)
         else:
             response.cache_control.no_cache = True
         return response.make_conditional(request)

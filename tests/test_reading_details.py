@@ -3,6 +3,7 @@ sizes and reviewers, a missing page that offers a search and a new page, externa
 
 import re
 
+from handbook.models import Revision
 from handbook.models import Role
 from handbook.services import moderation
 from handbook.services import pages
@@ -28,6 +29,8 @@ def test_history_numbers_each_page_from_one_and_shows_size_changes(client, sessi
     places = reading.places_in_history(session, page)
     assert [(place.number, place.length, place.change) for place in places.values()] == [
         (1, 6, 6), (2, 27, 21), (3, 3, -24)]
+    assert [reading.number_in_history(session, session.get(Revision, revision_id))
+            for revision_id in places] == [1, 2, 3], "one revision's number, counted alone"
     text = client.get("/wiki/network-weaving/history").get_data(as_text=True)
     assert ">Revision 3</a>" in text and ">Revision 1</a>" in text and ">Revision 4<" not in text
     assert "(−24)" in text and "(+21)" in text

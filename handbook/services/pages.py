@@ -66,10 +66,18 @@ class Details:
     tags: list | None = None
     summary: str | None = None
 
+    def changed(self, page):
+        """What publishing these would change on the page: {"tags" or "summary": (now, new)}."""
+        found = {}
+        if self.tags is not None and list(self.tags) != list(page.tags or []):
+            found["tags"] = (list(page.tags or []), list(self.tags))
+        if self.summary is not None and self.summary != (page.summary or ""):
+            found["summary"] = (page.summary or "", self.summary)
+        return found
+
     def change(self, page):
         """Whether publishing these would change the page."""
-        return ((self.tags is not None and list(self.tags) != list(page.tags or []))
-                or (self.summary is not None and self.summary != (page.summary or "")))
+        return bool(self.changed(page))
 
 
 def details_of(revision):

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from datetime import timedelta
 
+from sqlalchemy import and_
 from sqlalchemy import bindparam
 from sqlalchemy import func
 from sqlalchemy import literal
@@ -230,8 +231,13 @@ def places_in_history(session, page):
 
 
 def number_in_history(session, revision):
-    """A published revision's number in its page's history (1 for the first)."""
-    return places_in_history(session, revision.page)[revision.id].number
+    """A published revision's number in its page's history (1 for the first), in the order
+    places_on_pages counts them (published time, then id)."""
+    earlier = session.scalar(select(func.count()).select_from(Revision).where(
+        Revision.page_id == revision.page_id, Revision.status == RevisionStatus.published,
+        or_(Revision.published_at < revision.published_at,
+            and_(Revision.published_at == revision.published_at, Revision.id < revision.id))))
+    return earlier + 1
 
 
 def places_on_pages(session, page_ids):

@@ -14,6 +14,7 @@ from flask_login import current_user
 from handbook import db
 from handbook import permissions
 from handbook import rate_limits
+from handbook.assets import cached_for_a_year
 from handbook.forms import UploadForm
 from handbook.services import media
 from handbook.services.errors import InvalidInput
@@ -22,7 +23,6 @@ from handbook.views.common import attempt
 from handbook.views.common import user
 
 blueprint = Blueprint("media", __name__)
-ONE_YEAR = 31_536_000
 
 
 @blueprint.url_value_preprocessor
@@ -79,9 +79,7 @@ def file(digest, name=None):
     disposition = "inline" if found.is_image else "attachment"
     response.headers["Content-Disposition"] = f'{disposition}; filename="{found.name}"'
     if found.public:
-        response.cache_control.public = True
-        response.cache_control.max_age = ONE_YEAR
-        response.cache_control.immutable = True
+        cached_for_a_year(response)
     else:
         response.cache_control.private = True
         response.cache_control.no_cache = True

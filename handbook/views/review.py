@@ -156,12 +156,10 @@ def _show(proposal, status=200, **extra):
 
 def _detail_changes(page, proposal):
     """(what, now, proposed) for the page's tags and summary where the proposal changes them."""
-    found = []
-    if proposal.tags is not None and list(proposal.tags) != list(page.tags or []):
-        found.append(("Tags", ", ".join(page.tags or []) or "none", ", ".join(proposal.tags) or "none"))
-    if proposal.page_summary is not None and proposal.page_summary != (page.summary or ""):
-        found.append(("Page summary", page.summary or "none", proposal.page_summary or "none"))
-    return found
+    shown = {"tags": lambda tags: ", ".join(tags) or "none", "summary": lambda text: text or "none"}
+    labels = {"tags": "Tags", "summary": "Page summary"}
+    return [(labels[name], shown[name](now), shown[name](proposed))
+            for name, (now, proposed) in pages.details_of(proposal).changed(page).items()]
 
 
 def _how_it_will_look(session, proposal, published_text):
