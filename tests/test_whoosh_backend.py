@@ -8,15 +8,19 @@ from datetime import datetime
 from datetime import timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from whoosh import index
 from whoosh.scoring import BM25F
 
 from handbook.search import analysis
+from handbook.search import documents
 from handbook.search import query
 from handbook.search import whoosh_backend
 from handbook.search import whoosh_query
 from handbook.search import whoosh_schema
 from handbook.search.documents import SearchDocument
+from handbook.search.highlight import best_part
 from handbook.search.highlight import snippet
 from handbook.search.whoosh_backend import WhooshBackend
 
@@ -98,6 +102,24 @@ def test_index_and_snippets_share_one_analysis():
         "conven", "e.g", "3.5", "conven", "a", "i"]
     marked = snippet("The convening of conveners, e.g. twice.", ["convene"])
     assert str(marked) == "The <mark>convening</mark> of <mark>conveners</mark>, e.g. twice."
+
+
+@given(st.text(st.characters(whitelist_categories=["Ll", "Lu", "Lo", "Nd"]), min_size=1, max_size=14))
+def test_stemming_keeps_a_words_first_letter(text):
+    """Snippets stem only the words sharing a first letter with a query's stems."""
+    for word in analysis.words(text):
+        assert analysis.stem(word)[:1] == word[:1]
+
+
+def test_snippets_and_best_parts_mark_every_form_of_a_word():
+    text = "Ties tied; the tying of ties. Happily happy. Sky skies. Convenors convene."
+    assert str(snippet(text, ["ties", "happy", "skies", "convener"])) == (
+        "<mark>Ties</mark> <mark>tied</mark>; the tying of <mark>ties</mark>. Happily "
+        "<mark>happy</mark>. Sky <mark>skies</mark>. <mark>Convenors</mark> <mark>convene</mark>.")
+    html = "<p>Intro about nothing.</p><h2 id=\"ties\">Ties</h2><p>Tied ties, tying.</p>"
+    part, part_text, _pattern = best_part(html, ["ties"], (), documents.html_to_text)
+    assert part.anchor == "ties" and "Tied ties" in part_text
+    assert best_part(html, ["absent"], (), documents.html_to_text) is None
 
 
 def test_a_large_rebuild_is_shared_among_worker_processes(backend, monkeypatch):

@@ -13,10 +13,12 @@ from handbook.search.analysis import stem
 WIDTH = 220
 
 
-def snippet(text, words, prefixes=()):
-    """Escaped HTML: the densest stretch of `text` for the query words, matches marked."""
-    spans = _matches(text, {stem(word.lower()) for word in words},
-                     tuple(prefix.lower() for prefix in prefixes))
+def snippet(text, words, prefixes=(), pattern=None):
+    """Escaped HTML: the densest stretch of `text` for the query words, matches marked
+    (found by `pattern` when best_part made one for this text)."""
+    if pattern is None:
+        pattern = _pattern(text, _stems(words), tuple(prefix.lower() for prefix in prefixes))
+    spans = [match.span() for match in pattern.finditer(text)] if pattern else []
     start = _best_start(spans, len(text))
     end = min(len(text), start + WIDTH)
     if start > 0:
@@ -37,28 +39,40 @@ def snippet(text, words, prefixes=()):
 
 
 def best_part(html, words, prefixes, to_text):
-    """The part of a page's rendering (cut at its headings) holding the most matches: a
-    `text_passages.RenderedPart`, or None when no part holds any (a match in the title)."""
-    wanted = {stem(word.lower()) for word in words}
-    prefixes = tuple(prefix.lower() for prefix in prefixes)
+    """The part of a page's rendering (cut at its headings) holding the most matches, with
+    its plain text and the pattern that finds them: (`text_passages.RenderedPart`, text,
+    pattern), or None when no part holds any (a match in the title). The page's matching
+    words are found once, then counted per part."""
+    parts = [(part, to_text(part.html)) for part in text_passages.rendered_parts(html)]
+    pattern = _pattern(" ".join(text for _part, text in parts), _stems(words),
+                       tuple(prefix.lower() for prefix in prefixes))
+    if pattern is None:
+        return None
     best, most = None, 0
-    for part in text_passages.rendered_parts(html):
-        found = len(_matches(to_text(part.html), wanted, prefixes))
+    for part, text in parts:
+        found = sum(1 for _match in pattern.finditer(text))
         if found > most:
-            best, most = part, found
+            best, most = (part, text, pattern), found
     return best
 
 
-def _matches(text, wanted, prefixes):
-    """(start, end) of each word of `text` whose stem is wanted or that begins with a prefix.
-    The page's distinct words are judged first; a pattern of those then finds them."""
+def _stems(words):
+    return {stem(word.lower()) for word in words}
+
+
+def _pattern(text, wanted, prefixes):
+    """A pattern finding the words of `text` whose stem is wanted or that begin with a prefix,
+    or None when there are none. The text's distinct words are judged first; the pattern is
+    made of those. Stemming keeps a word's first letter, so only words sharing a first letter
+    with a wanted stem are stemmed."""
+    initials = {wanted_stem[:1] for wanted_stem in wanted}
     matching = {word for word in set(WORD.findall(text.lower()))
-                if stem(word) in wanted or (prefixes and word.startswith(prefixes))}
+                if (word[:1] in initials and stem(word) in wanted)
+                or (prefixes and word.startswith(prefixes))}
     if not matching:
-        return []
+        return None
     alternatives = "|".join(map(re.escape, sorted(matching, key=len, reverse=True)))
-    pattern = re.compile(rf"(?<![\w.])(?:{alternatives})(?![\w]|\.\w)", re.IGNORECASE)
-    return [match.span() for match in pattern.finditer(text)]
+    return re.compile(rf"(?<![\w.])(?:{alternatives})(?![\w]|\.\w)", re.IGNORECASE)
 
 
 def _best_start(spans, length):

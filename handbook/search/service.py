@@ -96,10 +96,10 @@ def _verified_hits(session, hits, parsed):
         if row is None or row[1].id != revision_id:
             continue  # not yet re-indexed: the outbox still owes it
         page, revision, section = row
-        part = best_part(revision.html, parsed.words(), prefixes, documents.html_to_text)
-        text = documents.html_to_text(part.html if part else revision.html)
+        best = best_part(revision.html, parsed.words(), prefixes, documents.html_to_text)
+        part, text, pattern = best or (None, documents.html_to_text(revision.html), None)
         verified.append(Hit(page.slug, revision.title, section.slug, section.title,
-                            snippet(text, parsed.words(), prefixes), revision.published_at,
+                            snippet(text, parsed.words(), prefixes, pattern), revision.published_at,
                             part.anchor if part else None, part.path if part else ()))
     return verified
 
