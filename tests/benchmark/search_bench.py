@@ -246,17 +246,17 @@ def indexed_texts(instance):
 
 
 def index_segments(instance):
-    """How many segments the Whoosh index has (1 after a reindex; edits add more)."""
+    """How many segments the Whoosh index has (1 after a reindex; edits add more); None on
+    PostgreSQL search."""
     from whoosh import index
 
-    folder = Path(instance) / "search-index"
-    if not index.exists_in(str(folder)):
+    from handbook.search.whoosh_backend import WhooshBackend
+
+    live = WhooshBackend(str(Path(instance) / "search-index")).live_path()
+    if live is None or not index.exists_in(live):
         return None
-    ix = index.open_dir(str(folder))
-    try:
-        return len(ix._segments())
-    finally:
-        ix.close()
+    with index.open_dir(live).reader() as reader:
+        return len(reader.leaf_readers())
 
 
 def fts5_reference(texts, queries, runs):
