@@ -35,6 +35,8 @@ def main(argv=None):
         shutil.copytree(args.content, wiki)
         pages = [path for path in wiki.rglob("*.md") if path.name != "_section.md"]
         os.environ["WIKI_DIRECTORY"] = str(wiki)
+        # as in an activated environment: pandoc finds wikmd's filter (pandoc-xnos) there
+        os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
         started = time.perf_counter()
         from wikmd import wiki as wikmd  # reads the configuration at import
 
