@@ -23,8 +23,8 @@ log = logging.getLogger(__name__)
 HEADER = "X-Handbook-Refresh"
 #: one fetch per copy the proxy keeps (the recipe keys its cache by these)
 ENCODINGS = ["br", "gzip", "identity"]
-#: fetches of a path until the app has kept it, and the pause before the next (times the try)
-ATTEMPTS = 5
+#: rounds of fetches of a path until the app has kept each copy, and the pause between them
+ATTEMPTS = 8
 RETRY_SECONDS = 0.05
 
 
@@ -59,29 +59,35 @@ class ProxyRefresher:
             path = self._paths.get()
             try:
                 for url in self.urls:
-                    for encoding in ENCODINGS:
-                        self._fetch(url + path, encoding)
+                    self._refresh(url + path)
             finally:
                 self._paths.task_done()
 
-    def _fetch(self, url, encoding):
-        """Fetch until the app answers with a kept page (one with an ETag, which the proxy
-        stores): a page the app could not keep at once (its database busy with the commit's
-        owed work) comes without one, and the proxy would keep its old copy."""
-        asked = urllib.request.Request(url, headers={HEADER: self.token, "Accept-Encoding": encoding})
-        for attempt in range(1, ATTEMPTS + 1):
-            try:
-                with urllib.request.urlopen(asked, timeout=self.timeout) as answer:
-                    answer.read()
-                    if "ETag" in answer.headers:
-                        return
-            except urllib.error.HTTPError:
-                return  # a moved or removed page: the proxy keeps that answer briefly
-            except Exception as error:
-                log.warning("could not refresh %s through the proxy: %s", url, error)
+    def _refresh(self, url):
+        """Fetch each copy until the app answers with a kept page (one with an ETag, which the
+        proxy stores): a page the app could not keep at once (its database busy with the
+        commit's owed work) comes without one, and the proxy would keep its old copy. Each
+        round fetches every copy still owed, so a busy moment delays them together."""
+        owed = list(ENCODINGS)
+        for _attempt in range(ATTEMPTS):
+            owed = [encoding for encoding in owed if not self._fetch(url, encoding)]
+            if not owed:
                 return
-            time.sleep(RETRY_SECONDS * attempt)
+            time.sleep(RETRY_SECONDS)
         log.warning("%s was not kept after %d fetches through the proxy", url, ATTEMPTS)
+
+    def _fetch(self, url, encoding):
+        """Fetch one copy through the proxy; False when the app answered without keeping it."""
+        asked = urllib.request.Request(url, headers={HEADER: self.token, "Accept-Encoding": encoding})
+        try:
+            with urllib.request.urlopen(asked, timeout=self.timeout) as answer:
+                answer.read()
+                return "ETag" in answer.headers
+        except urllib.error.HTTPError:
+            return True  # a moved or removed page: the proxy keeps that answer briefly
+        except Exception as error:
+            log.warning("could not refresh %s through the proxy: %s", url, error)
+            return True
 
 
 def init_app(app):

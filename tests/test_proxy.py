@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 
 from handbook import db
 from handbook import paths
+from handbook import proxy_refresh
 from handbook.models import Role
 from handbook.services import accounts
 from handbook.services import pages
@@ -142,3 +143,26 @@ def test_the_proxy_serves_readers_and_shows_a_publish_within_a_second(proxied):
         pages.remove(session, librarian, reading.find_page(session, "network-weaving"),
                      reason="Duplicate")
     assert _within(1.0, lambda: _get(port, "/wiki/network-weaving")[0] == 404)
+
+
+def test_the_refresher_fetches_each_copy_again_until_the_app_keeps_it():
+    """While the app's database is busy it answers without keeping the page (no ETag), and a
+    proxy would keep its old copy: the refresher asks again, every copy still owed each round."""
+    asked = []
+
+    def app(environ, start_response):
+        encoding = environ.get("HTTP_ACCEPT_ENCODING")
+        asked.append(encoding)
+        kept = asked.count(encoding) > 2  # the first two answers of each copy are not kept
+        start_response("200 OK", [("Content-Type", "text/plain")] + ([("ETag", '"a"')] if kept else []))
+        return [b"page"]
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        refresher = proxy_refresh.ProxyRefresher([f"http://127.0.0.1:{server.server_port}"], TOKEN)
+        refresher.refresh(["/wiki/network-weaving"])
+        refresher.wait()
+    finally:
+        server.shutdown()
+    assert asked == proxy_refresh.ENCODINGS * 3, "three rounds of every copy, then kept"
