@@ -57,6 +57,8 @@ class _Owed:
     everywhere: bool = False
     #: the kept reader pages this commit deleted (the proxies fetch them again)
     stale_paths: list = field(default_factory=list)
+    #: those of them that are the changed pages themselves (refreshed before any other's)
+    changed_paths: set = field(default_factory=set)
 
 
 def _owed(session, visible=True):
@@ -134,7 +136,7 @@ def _record_owed(session):
         )
         if bumped.rowcount == 0:
             session.add(SiteState(id=1, generation=1))
-        owed.stale_paths = reader_pages.invalidate(
+        owed.stale_paths, owed.changed_paths = reader_pages.invalidate(
             session, everything=owed.everywhere, pages=owed.pages, placed=owed.placed,
             shown=owed.shown | owed.renders, link_keys=owed.old_links)
     session.info["drain_after_commit"] = owed
@@ -149,7 +151,7 @@ def _drain_after_commit(session):
     if owed.visible:
         # proxies first: what readers see is committed; the owed work (search, pages linking
         # here rendered again) takes longer, and its own commits refresh what it changes
-        runtime.proxies.refresh(owed.stale_paths)
+        runtime.proxies.refresh(owed.stale_paths, first=owed.changed_paths)
         drain(runtime, KINDS[:-1])
     if owed.mails:
         runtime.mailer.deliver_soon(runtime)

@@ -7,11 +7,13 @@ Kept pages come in three encodings (brotli, gzip, none), which the recipe keeps 
 path is fetched once in each.
 
 The fetches run in a background thread of the process that committed, at once (before the
-commit's owed work). A page the app answers without keeping (the database busy with that work)
+commit's owed work); the pages a commit changed go before any other path still waiting, so a
+backlog (a section's pages after a rename) does not delay the next publication. A page the app answers without keeping (the database busy with that work)
 is fetched again, a few times; a fetch that fails is logged, and that proxy then serves its
 copy until its cache life ends.
 """
 
+import itertools
 import logging
 import queue
 import threading
@@ -35,16 +37,18 @@ class ProxyRefresher:
         self.urls = [url.rstrip("/") for url in urls if url.strip()]
         self.token = token
         self.timeout = timeout
-        self._paths = queue.Queue()
+        self._paths = queue.PriorityQueue()
+        self._order = itertools.count()
         self._thread = None
         self._lock = threading.Lock()
 
-    def refresh(self, paths):
-        """Fetch these paths through every proxy, soon, in the background."""
+    def refresh(self, paths, first=()):
+        """Fetch these paths through every proxy, soon, in the background: those in `first`
+        (the pages a commit changed) before any path not in it, even one asked for earlier."""
         if not self.urls:
             return
         for path in paths:
-            self._paths.put(path)
+            self._paths.put((0 if path in first else 1, next(self._order), path))
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="proxy-refresh", daemon=True)
@@ -56,7 +60,7 @@ class ProxyRefresher:
 
     def _run(self):
         while True:
-            path = self._paths.get()
+            _priority, _order, path = self._paths.get()
             try:
                 for url in self.urls:
                     self._refresh(url + path)

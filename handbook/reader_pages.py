@@ -277,16 +277,18 @@ def _modified(environ, kept):
 
 def invalidate(session, *, everything, pages, placed, shown, link_keys):
     """Delete the kept pages that show what this transaction changed (before it commits);
-    the paths deleted, the changed pages first (the order the proxies fetch them again)."""
+    the paths deleted, the changed pages first (the order the proxies fetch them again), and
+    which of them are the changed pages themselves."""
     deleted = session.execute(
         delete(ReaderPage).where(_stale(session, everything=everything, pages=pages,
                                         placed=placed, shown=shown, link_keys=link_keys))
         .returning(ReaderPage.path, ReaderPage.page_id)
         .execution_options(synchronize_session=False)).all()
     first = set(pages) | set(shown)
-    return [path for path, page_id in sorted(
-        deleted, key=lambda row: (0 if row.page_id in first else 1 if row.page_id is None else 2,
-                                  row.path))]
+    ordered = sorted(deleted, key=lambda row: (
+        0 if row.page_id in first else 1 if row.page_id is None else 2, row.path))
+    return [path for path, _page_id in ordered], {path for path, page_id in ordered
+                                                   if page_id in first}
 
 
 def _stale(session, *, everything, pages, placed, shown, link_keys):

@@ -166,3 +166,31 @@ def test_the_refresher_fetches_each_copy_again_until_the_app_keeps_it():
     finally:
         server.shutdown()
     assert asked == proxy_refresh.ENCODINGS * 3, "three rounds of every copy, then kept"
+
+
+def test_the_pages_a_commit_changed_are_refreshed_before_any_other():
+    """A backlog of a section's pages does not delay the page a later commit changed."""
+    fetched, release = [], threading.Event()
+
+    def app(environ, start_response):
+        if environ["PATH_INFO"] == "/wiki/first" and not fetched:
+            release.wait(5)
+        fetched.append(environ["PATH_INFO"])
+        start_response("200 OK", [("ETag", '"a"')])
+        return [b"page"]
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        refresher = proxy_refresh.ProxyRefresher([f"http://127.0.0.1:{server.server_port}"], TOKEN)
+        refresher.refresh(["/wiki/first"], first={"/wiki/first"})
+        time.sleep(0.2)  # the refresher is fetching /wiki/first, held by the app
+        refresher.refresh(["/sections/one", "/wiki/neighbour"])
+        refresher.refresh(["/", "/wiki/changed"], first={"/wiki/changed"})
+        release.set()
+        refresher.wait()
+    finally:
+        server.shutdown()
+    copies = len(proxy_refresh.ENCODINGS)
+    assert fetched == [path for path in ["/wiki/first", "/wiki/changed", "/sections/one",
+                                         "/wiki/neighbour", "/"] for _copy in range(copies)]
