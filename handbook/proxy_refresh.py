@@ -8,9 +8,9 @@ path is fetched once in each.
 
 The fetches run in a background thread of the process that committed, at once (before the
 commit's owed work); the pages a commit changed go before any other path still waiting, so a
-backlog (a section's pages after a rename) does not delay the next publication. A page the app answers without keeping (the database busy with that work)
-is fetched again, a few times; a fetch that fails is logged, and that proxy then serves its
-copy until its cache life ends.
+backlog (a section's pages after a rename) does not delay the next publication. A page the app
+answers without keeping (the database busy with that work) is fetched again, a few times; a
+fetch that fails is logged, and that proxy then serves its copy until its cache life ends.
 """
 
 import itertools

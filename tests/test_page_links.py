@@ -35,9 +35,10 @@ TEMPLATE = ("{% for page in pages %}<li><a href=\"{{ url_for('reading.page', slu
 
 
 @given(slugs=st.lists(SLUGS, min_size=1, max_size=5, unique=True),
-       titles=st.lists(st.text(max_size=20), min_size=5, max_size=5))
-def test_tree_items_are_what_the_template_wrote(slugs, titles):
+       titles=st.lists(st.text(max_size=20), min_size=5, max_size=5),
+       script_root=st.sampled_from(["", "/handbook", "/a&b'c"]))
+def test_tree_items_are_what_the_template_wrote(slugs, titles, script_root):
     pages = [SimpleNamespace(slug=slug, title=title) for slug, title in zip(slugs, titles)]
-    with APP.test_request_context("/"):
+    with APP.test_request_context("/", base_url=f"http://example.org{script_root}"):
         expected = render_template_string(TEMPLATE, pages=pages, current=slugs[0])
         assert str(page_list_items(pages, slugs[0])) == expected

@@ -24,12 +24,11 @@ def page_url(slug):
 def page_list_items(pages, current_slug):
     """`<li>` links to `pages` (with .slug and .title), the one at `current_slug` marked as the
     page being read: the tree beside a page, which lists its whole section."""
-    before, after = _around()
+    before, after = (str(escape(part)) for part in _around())
     items = []
     for page in pages:
         slug = page.slug
-        address = before + slug + after if _PLAIN.fullmatch(slug) else escape(
-            before + _quoted(slug) + after)
+        address = before + (slug if _PLAIN.fullmatch(slug) else str(escape(_quoted(slug)))) + after
         here = ' aria-current="page"' if slug == current_slug else ""
         items.append(f'<li><a href="{address}"{here}>{escape(page.title)}</a></li>')
     return Markup("".join(items))
