@@ -18,6 +18,7 @@ from handbook.rendering import link_targets
 from handbook.rendering import slugify
 from handbook.services import accounts
 from handbook.services import links
+from handbook.services import new_pages
 from handbook.services import pages
 from handbook.services import titles
 from handbook.services.errors import ServiceError
@@ -79,21 +80,41 @@ def import_dir(session, folder, renderer, progress=None):
                     if path.is_dir() and _SECTION_DIR.match(path.name)]
     parsed = {path: _parse_page(path) for section_dir in section_dirs
               for path in sorted(section_dir.glob("*.md")) if path.name != SECTION_FILE}
+    _refuse_shared_names(parsed)
     live = links.live_targets(session)
     for path, (meta, title, body) in parsed.items():
         live.setdefault(slugify(title), path.stem)
         live[path.stem] = path.stem
+    existing = _existing_pages(session, [path.stem for path in parsed])
     changed = 0
     with _prerender(session, renderer, parsed, live, progress) as rendered:
         for section_dir in section_dirs:
             match = _SECTION_DIR.match(section_dir.name)
             section = _import_section(session, renderer, section_dir, match.group(2),
                                       int(match.group(1)), live)
+            drafts = []
             for path in sorted(section_dir.glob("*.md")):
-                if path.name != SECTION_FILE:
-                    changed += _import_page(session, renderer, system, section, path,
+                if path.name == SECTION_FILE:
+                    continue
+                page = existing.get(path.stem)
+                if page is None:
+                    drafts.append(_new_page(session, renderer, section, path, parsed[path], live,
+                                            rendered.get(path)))
+                else:
+                    changed += _import_page(session, renderer, system, section, page, path,
                                             parsed[path], live, rendered.get(path))
+            new_pages.publish(session, system, drafts)
+            changed += len(drafts)
     return changed
+
+
+def _existing_pages(session, slugs, chunk=500):
+    """{slug: Page} of those of `slugs` already in the handbook."""
+    found = {}
+    for start in range(0, len(slugs), chunk):
+        found.update((page.slug, page) for page in session.scalars(
+            select(Page).where(Page.slug.in_(slugs[start:start + chunk]))))
+    return found
 
 
 class _Prerendered:
@@ -137,6 +158,16 @@ def _prerender(session, renderer, parsed, live, progress):
             yield _Prerendered(changed, results, bar)
     finally:
         results.close()
+
+
+def _refuse_shared_names(paths):
+    """A page's file name is its address, so two section folders may not both have one."""
+    seen = {}
+    for path in paths:
+        if path.stem in seen:
+            raise ContentError(f"{path}: {seen[path.stem]} has the same file name; a page's file"
+                               " name is its address, so each must be unique in the folder")
+        seen[path.stem] = path
 
 
 def _parse_page(path):
@@ -186,35 +217,51 @@ def _protection(path, meta):
                            f"{', '.join(level.value for level in Protection)}") from None
 
 
-def _import_page(session, renderer, system, section, path, parsed, live, rendered=None):
-    """Create or update one page from its file (`rendered` already, or rendered now);
-    1 when a revision was published."""
+def _placing(path, meta, section):
+    """The page fields a file's folder and front matter set."""
+    return {"section": section, "position": int(meta.get("order", 0)),
+            "tags": [str(tag) for tag in meta.get("tags") or []],
+            "summary": str(meta.get("summary", "")),
+            "protection": _protection(path, meta)}
+
+
+def _rendering(session, renderer, path, body, live, rendered):
+    """`rendered` from the pool, or the text rendered now; a refusal names the file."""
+    try:
+        if rendered is None:
+            return links.render_text(session, renderer, body, live)
+        if isinstance(rendered, RenderRefused):
+            raise rendered
+        return rendered
+    except RenderRefused as refused:
+        raise ContentError(f"{path}: {refused}") from None
+
+
+def _new_page(session, renderer, section, path, parsed, live, rendered):
+    """A Draft of a page new to the handbook, for new_pages.publish."""
     meta, title, body = parsed
-    page = session.scalar(select(Page).where(Page.slug == path.stem))
-    if page is None:
-        page = Page(slug=path.stem, title=title, title_key=slugify(title), section=section, tags=[])
-        session.add(page)
-    values = {"section": section, "position": int(meta.get("order", 0)),
-              "tags": [str(tag) for tag in meta.get("tags") or []],
-              "summary": str(meta.get("summary", "")),
-              "protection": _protection(path, meta)}
+    page = Page(slug=path.stem, title=title, title_key=slugify(title),
+                **_placing(path, meta, section))
+    session.add(page)  # in the session before any flush reaches its section's page list
+    return new_pages.Draft(page, title, body,
+                           _rendering(session, renderer, path, body, live, rendered))
+
+
+def _import_page(session, renderer, system, section, page, path, parsed, live, rendered=None):
+    """Update a page already in the handbook from its file (`rendered` already, or rendered
+    now); 1 when a revision was published."""
+    meta, title, body = parsed
+    values = _placing(path, meta, section)
     if any(getattr(page, name) != value for name, value in values.items()):
         for name, value in values.items():
             setattr(page, name, value)
-        if page.id is not None:
-            changes.page_changed(session, page.id, placed=True)
+        changes.page_changed(session, page.id, placed=True)
     session.flush()
     current = page.current_revision
     if current is not None and current.body == body and current.title == title:
         return 0
     summary = "Imported from files" if current else "First version"
-    try:
-        if rendered is None:
-            rendered = links.render_text(session, renderer, body, live)
-        elif isinstance(rendered, RenderRefused):
-            raise rendered
-    except RenderRefused as refused:
-        raise ContentError(f"{path}: {refused}") from None
+    rendered = _rendering(session, renderer, path, body, live, rendered)
     revision = pages.add_revision(session, page, system, title, body, summary, base=current,
                                   rendered=rendered)
     pages.publish(session, page, revision, expected=page.current_revision_id, reviewer=system)

@@ -54,12 +54,14 @@ def proposal_withdrawn(session, proposal, librarian, reason):
 
 
 @notifications.event("watched_change", "A page or section I watch got a published change")
-def watched_change(session, page, revision, actor):
-    """Watchers of the page or its section hear of a change readers can now see."""
+def watched_change(session, page, revision, actor, watchers=None):
+    """Watchers of the page or its section hear of a change readers can now see (`watchers`:
+    already asked for, as for many new pages of one section)."""
     if revision.status is not RevisionStatus.published:
         raise ValueError("watchers are told of published changes only")
-    watchers = [watcher for watcher in watching.watchers(session, page)
-                if watcher.id not in (actor.id, revision.author_id)]
+    if watchers is None:
+        watchers = watching.watchers(session, page)
+    watchers = [watcher for watcher in watchers if watcher.id not in (actor.id, revision.author_id)]
     notifications.tell_each(
         session, watchers, "watched_change", key=f"change:{revision.id}",
         path=f"/wiki/{page.slug}/diff?to={revision.id}", title=revision.title,
