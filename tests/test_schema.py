@@ -6,8 +6,8 @@ from sqlalchemy import create_engine
 
 from handbook.models import Base
 
-#: made by a migration for PostgreSQL's search only; the models do not describe it
-NOT_MODELLED = {"search_documents", "alembic_version"}
+#: made by migrations for PostgreSQL's search only; the models do not describe them
+NOT_MODELLED = {"search_documents", "search_words", "alembic_version"}
 
 
 def _modelled(object_, name, type_, reflected, compare_to):

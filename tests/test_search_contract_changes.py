@@ -8,6 +8,7 @@ from whoosh import index
 from handbook import changes
 from handbook.models import Role
 from handbook.search import check
+from handbook.search import integration
 from handbook.services import pages
 
 from conftest import RENDER
@@ -63,6 +64,21 @@ def test_an_edit_is_found_by_its_new_words_only(app, session, backend, corpus, l
     assert slugs(session, backend, "short") == []
     assert backend.indexed_versions(session)[page.slug] == page.current_revision_id
     assert check.compare(session, backend).clean
+
+
+def test_a_new_title_is_suggested_at_once_by_every_server_process(app, session, backend, corpus,
+                                                                  librarian, section):
+    """Suggestions come from what is indexed now, not from a copy a process made earlier."""
+    other = integration.make_backend(app.config, app.instance_path)  # as another server has it
+    assert other.corrections(session, ["kaleidoscpe"]) == {}
+    session.commit()
+    pages.create_page(session, librarian, section_id=section.id, title="Kaleidoscope thinking",
+                      body="Many views at once.\n", summary="New", renderer=RENDER)
+    session.commit()
+    changes.drain(app.extensions["handbook_runtime"])
+    assert other.corrections(session, ["kaleidoscpe", "thinking"]) == {"kaleidoscpe": "kaleidoscope"}
+    assert backend.corrections(session, ["kaleidoscpe"]) == {"kaleidoscpe": "kaleidoscope"}
+    session.commit()
 
 
 def test_a_removed_page_disappears(app, session, backend, corpus, librarian):

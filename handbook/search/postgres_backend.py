@@ -5,7 +5,6 @@ tsquery built by plainto_tsquery / phraseto_tsquery / to_tsquery, combined with 
 """
 
 import difflib
-import time
 from functools import reduce
 
 from sqlalchemy import Boolean
@@ -25,6 +24,7 @@ from sqlalchemy import literal
 from sqlalchemy import not_
 from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy import true
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.dialects.postgresql import TSVECTOR
@@ -38,8 +38,9 @@ from handbook.search.backend import RawResults
 #: The key of the advisory lock that lets one writer at a time pay the outbox ("hbsearch").
 LOCK_KEY = 0x6862736561726368
 BATCH = 500
-VOCABULARY_SECONDS = 300
 CONFIG = "english"
+#: the words nearest by trigrams among which difflib chooses a spelling suggestion
+CANDIDATES = 20
 
 #: Created by migration 0002, not by the models: it exists on PostgreSQL only.
 DOCS = Table(
@@ -57,22 +58,20 @@ DOCS = Table(
     #: generated: title weighs A, headings B, body C
     Column("document", TSVECTOR),
 )
-#: A constant query for ts_stat (it takes SQL text): every word of titles and bodies, unstemmed.
-VOCABULARY_SQL = "SELECT to_tsvector('simple', title || ' ' || body) FROM search_documents"
+#: Created by migration 0014 (PostgreSQL only): the words of indexed titles and headings,
+#: unstemmed, that spelling suggestions come from, with a trigram index.
+WORDS = Table("search_words", MetaData(), Column("word", Text, primary_key=True))
 
 
 class PostgresBackend:
     """Search the search_documents table with PostgreSQL's full-text search.
 
-    Unlike Whoosh, PostgreSQL has no spelling corrector: suggestions come from difflib over
-    the indexed words (cached for a few minutes), and English stopwords are not indexed at all.
+    Unlike Whoosh, PostgreSQL has no spelling corrector: suggestions are chosen by difflib
+    among the words of titles and headings nearest by trigrams (search_words, kept as pages
+    are indexed), and English stopwords are not indexed at all.
     """
 
     name = "postgres"
-
-    def __init__(self):
-        self._vocabulary = None
-        self._vocabulary_at = 0.0
 
     def apply(self, session, documents, removed_page_ids):
         """Upsert `documents`, delete `removed_page_ids`; False if another writer holds the lock."""
@@ -87,8 +86,7 @@ class PostgresBackend:
             session.execute(
                 statement.on_conflict_do_update(index_elements=["page_id"], set_=columns)
             )
-        if documents or removed_page_ids:
-            self._vocabulary = None
+            _add_words(session, DOCS.c.page_id.in_([document.page_id for document in documents]))
         return True
 
     def is_current(self):
@@ -99,6 +97,7 @@ class PostgresBackend:
         """Replace every row in the caller's transaction; readers see the old rows until commit."""
         session.execute(select(func.pg_advisory_xact_lock(LOCK_KEY)))
         session.execute(delete(DOCS))
+        session.execute(delete(WORDS))
         count, batch = 0, []
         for document in documents:
             batch.append(_row(document))
@@ -110,7 +109,7 @@ class PostgresBackend:
                 batch = []
         if batch:
             session.execute(insert(DOCS).values(batch))
-        self._vocabulary = None
+        _add_words(session, true())
         return count
 
     def indexed_versions(self, session):
@@ -153,19 +152,20 @@ class PostgresBackend:
                                exists().where(_matches(DOCS.c.document, query))))
             if session.scalar(known):
                 continue
-            close = difflib.get_close_matches(word.lower(), self._words(session), n=1, cutoff=0.75)
+            nearest = session.scalars(select(WORDS.c.word).order_by(
+                WORDS.c.word.op("<->")(word.lower())).limit(CANDIDATES)).all()
+            close = difflib.get_close_matches(word.lower(), nearest, n=1, cutoff=0.75)
             if close and close[0] != word.lower():
                 better[word] = close[0]
         return better
 
-    def _words(self, session):
-        """The indexed vocabulary, refreshed after changes here or every few minutes."""
-        if self._vocabulary is None or time.monotonic() - self._vocabulary_at > VOCABULARY_SECONDS:
-            self._vocabulary = session.scalars(
-                select(func.ts_stat(VOCABULARY_SQL).table_valued("word").c.word)
-            ).all()
-            self._vocabulary_at = time.monotonic()
-        return self._vocabulary
+
+def _add_words(session, which):
+    """Add the words of the titles and headings of the indexed pages `which` selects."""
+    words = func.unnest(func.tsvector_to_array(
+        func.to_tsvector("simple", DOCS.c.title + " " + DOCS.c.headings)))
+    session.execute(insert(WORDS).from_select(["word"], select(words).where(which).distinct())
+                    .on_conflict_do_nothing())
 
 
 def _row(document):
