@@ -72,7 +72,8 @@ def import_dir(session, folder, renderer, progress=None):
     pages are right at once; pages already in the handbook that link to new ones are rendered
     again after the commit (publishing declares it). Many changed pages are rendered in a pool
     of processes while the writes go on, inside `progress(total)` (a context manager whose
-    `update(n)` is told of each n rendered, such as click.progressbar) when given.
+    `update(n)` is told of each n rendered, such as click.progressbar) when given. The new pages
+    of each section are published together (services.new_pages); changed ones one by one.
     """
     db.begin_write(session)
     system = accounts.system_user(session)
