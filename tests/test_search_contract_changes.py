@@ -143,3 +143,35 @@ class _writer_held:
         else:
             self.held.rollback()
             self.held.close()
+
+
+def _vacuumed(session, backend):
+    """Whether PostgreSQL has vacuumed and analysed the search table (always, for Whoosh)."""
+    if backend.name != "postgres":
+        return True
+    row = session.execute(text("SELECT last_vacuum, last_analyze FROM pg_stat_user_tables"
+                               " WHERE relname = 'search_documents'")).one()
+    session.commit()
+    return None not in row
+
+
+def test_a_rebuild_and_a_big_pay_leave_the_index_tidy(app, session, backend, corpus, librarian,
+                                                      section, monkeypatch):
+    """After many changes PostgreSQL must plan with fresh statistics and no GIN pending list
+    (else it scans the whole table for every query until autovacuum comes round)."""
+    from handbook.search import indexing
+
+    tidied = []
+    monkeypatch.setattr(backend, "tidy", lambda engine, tidy=backend.tidy: tidied.append(tidy(engine)))
+    check.rebuild(session, backend)
+    assert len(tidied) == 1 and _vacuumed(session, backend)
+    pages.create_page(session, librarian, section_id=section.id, title="One more page",
+                      body="Text.\n", summary="New", renderer=RENDER)
+    session.commit()  # one page: no tidying after so small a pay
+    assert len(tidied) == 1
+    monkeypatch.setattr(indexing, "TIDY_FROM", 1)
+    pages.create_page(session, librarian, section_id=section.id, title="And another",
+                      body="Text.\n", summary="New", renderer=RENDER)
+    session.commit()
+    assert len(tidied) == 2
+    assert slugs(session, backend, "another") == ["and-another"]

@@ -6,6 +6,7 @@
     search(session, parsed, section=, tag=, offset=, limit=) -> RawResults
     corrections(session, words) -> {word: better}         spelling suggestions
     is_current() -> bool                                  False when a rebuild is needed
+    tidy(engine)                                          after many committed changes
 """
 
 from dataclasses import dataclass

@@ -44,4 +44,5 @@ def rebuild(session, backend, progress=None):
         .values(done_at=utcnow())
     )
     session.commit()
+    backend.tidy(session.get_bind())
     return count

@@ -89,6 +89,16 @@ class PostgresBackend:
             _add_words(session, DOCS.c.page_id.in_([document.page_id for document in documents]))
         return True
 
+    def tidy(self, engine):
+        """After many committed changes (a rebuild, a big import): VACUUM ANALYZE the table.
+
+        Until then the GIN index's pending list and the missing statistics make PostgreSQL
+        scan the whole table for every query (100-170 ms at 10,000 pages instead of 0.1 ms),
+        until autovacuum comes round. VACUUM runs outside any transaction.
+        """
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM (ANALYZE) search_documents")
+
     def is_current(self):
         """The table is the migrations' business: always current."""
         return True

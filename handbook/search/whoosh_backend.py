@@ -84,6 +84,9 @@ class WhooshBackend:
         self._index = self._searcher = self._read_once = None
         self._identity = None
 
+    def tidy(self, engine):
+        """Nothing to do: each commit of the index already merges its small segments."""
+
     def is_current(self):
         """True when a live index exists with this version's schema (else `handbook init` rebuilds)."""
         identity = self._current_identity()
