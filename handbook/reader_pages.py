@@ -193,13 +193,22 @@ def shows(*, page_id=None, section_id=None):
     g.reader_page_shows = (page_id, section_id)
 
 
-def for_readers(view):
-    """Serve an anonymous GET from the kept pages, and keep what the view renders for one."""
+def for_readers(view=None, *, members=None):
+    """Serve an anonymous GET from the kept pages, and keep what the view renders for one.
+
+    With `members`, a logged-in GET is answered from the kept page too: `members(kept_text,
+    **view_args)` gives the member's page built from it (member_pages), or None to render it in
+    full. Either way a member's page is never kept.
+    """
+    if view is None:
+        return functools.partial(for_readers, members=members)
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        if current_user.is_authenticated or "_flashes" in cookie_session or request.args:
+        if "_flashes" in cookie_session or request.args:
             return view(*args, **kwargs)
+        if current_user.is_authenticated:
+            return _for_member(view, members, args, kwargs)
         kept_pages = current_app.extensions["handbook_reader_pages"]
         encoding = encoding_for(request.headers.get("Accept-Encoding"))
         try:
@@ -225,6 +234,21 @@ def for_readers(view):
         return response.make_conditional(request)
 
     return wrapper
+
+
+def _for_member(view, members, args, kwargs):
+    """A member's page, from the readers' kept copy where there is one."""
+    if members is not None:
+        try:
+            kept = current_app.extensions["handbook_reader_pages"].lookup(request.path)[1]
+        except Exception:  # the database is busy: render it in full
+            current_app.logger.info("the kept pages could not be read", exc_info=True)
+            kept = None
+        if kept is not None:
+            built = members(kept.body.decode(), *args, **kwargs)
+            if built is not None:
+                return built
+    return view(*args, **kwargs)
 
 
 #: kept pages differ by login (members never get one) and by the encodings a reader accepts

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import and_
 from sqlalchemy import bindparam
+from sqlalchemy import exists
 from sqlalchemy import func
 from sqlalchemy import literal
 from sqlalchemy import or_
@@ -21,11 +22,13 @@ from handbook.models import Comment
 from handbook.models import CommentState
 from handbook.models import Link
 from handbook.models import Page
+from handbook.models import Protection
 from handbook.models import Redirect
 from handbook.models import Revision
 from handbook.models import RevisionStatus
 from handbook.models import Section
 from handbook.models import User
+from handbook.models import Watch
 from handbook.models import utcnow
 from handbook.rendering import slugify
 from handbook.services import claims
@@ -139,6 +142,41 @@ def page_view(session, slug):
         next=siblings[here + 1] if here + 1 < len(siblings) else None,
         sections=every_section, siblings=siblings,
     )
+
+
+#: what a member's view of a kept page adds to it (member_pages), in one statement
+_ACTIONS = (
+    select(Page.slug, Page.section_id, Page.protection, Section.protection, Revision.title,
+           _pending_subquery(Page.id),
+           exists().where(Watch.page_id == Page.id, Watch.user_id == bindparam("user_id")))
+    .join(Revision, Revision.id == Page.current_revision_id)
+    .join(Section, Section.id == Page.section_id)
+    .where(Page.slug == bindparam("slug"))
+)
+
+
+@dataclass
+class PageActions:
+    """What a page's actions and notices need (as a Page would give it), for one account."""
+
+    slug: str
+    section_id: int
+    effective_protection: Protection
+    title: str
+    pending: int
+    watching: bool
+
+
+def page_actions(session, slug, user):
+    """The published page at `slug`, for its actions and notices as `user` sees them; None when
+    there is none."""
+    row = session.execute(_ACTIONS, {"slug": slug, "user_id": user.id}).first()
+    if row is None:
+        return None
+    slug, section_id, protection, section_protection, title, pending, watching = row
+    return PageActions(slug=slug, section_id=section_id,
+                       effective_protection=protection or section_protection, title=title,
+                       pending=pending, watching=watching)
 
 
 def _moved_or_missing(session, slug):

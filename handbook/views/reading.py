@@ -13,8 +13,10 @@ from flask import url_for
 from flask_login import current_user
 
 from handbook import db
+from handbook import member_pages
 from handbook import permissions
 from handbook import reader_pages
+from handbook import text_passages
 from handbook.diffing import line_diff
 from handbook.models import Revision
 from handbook.models import Role
@@ -32,8 +34,13 @@ from handbook.views.common import positive_int
 blueprint = Blueprint("reading", __name__)
 
 
+def _contents_for_member(kept):
+    render = member_pages.renderer()
+    return member_pages.splice(kept, {"menu": lambda _readers: render("_site_menu.html")})
+
+
 @blueprint.get("/")
-@reader_pages.for_readers
+@reader_pages.for_readers(members=_contents_for_member)
 def contents():
     return render_template("contents.html", contents=reading.contents(db.get_session()))
 
@@ -49,8 +56,23 @@ def section(slug):
                            watching=watching.is_watching(session, current_user, section=found))
 
 
+def _page_for_member(kept, slug):
+    found = reading.page_actions(db.get_session(), slug, current_user)
+    if found is None:
+        return None
+    render = member_pages.renderer()
+    edit_url = url_for("editing.edit", slug=found.slug)
+    may_propose = permissions.may_propose(current_user, found.effective_protection)
+    return member_pages.splice(kept, {
+        "menu": lambda _readers: render("_site_menu.html"),
+        "actions": lambda _readers: render("_page_actions.html", page=found, title=found.title,
+                                           pending=found.pending, watching=found.watching),
+        "prose": lambda html: text_passages.with_edit_links(html, edit_url) if may_propose else html,
+    })
+
+
 @blueprint.get("/wiki/<slug>")
-@reader_pages.for_readers
+@reader_pages.for_readers(members=_page_for_member)
 def page(slug):
     session = db.get_session()
     try:

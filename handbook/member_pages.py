@@ -1,0 +1,44 @@
+"""Members' views built from the readers' kept pages (reader_pages): the kept copy with the
+parts that depend on who is looking rendered afresh and put in its place. A logged-in view then
+costs a lookup, a query or two and a few small templates, not the page's queries and its whole
+template, and it goes stale exactly when the readers' copy does.
+
+A template marks each such part `<!--member-part NAME-->...<!--/member-part-->`, and renders
+the same markers for everyone, so a member's view built here is byte for byte what the full
+template would give them. Text from contributors cannot forge a marker: the sanitiser strips
+comments (rendering.CLEANER) and titles and names are escaped.
+"""
+
+import re
+
+from flask import current_app
+
+_PART = re.compile(r"<!--member-part (\w+)-->(.*?)<!--/member-part-->", re.S)
+
+
+def splice(kept, parts):
+    """`kept` (a readers' page) with each marked part replaced: `parts` maps a part's name to a
+    function of the readers' text of that part. None unless the page marks exactly those parts,
+    once each (then the caller renders the page in full)."""
+    found = []
+
+    def replace(match):
+        name, readers_text = match.groups()
+        found.append(name)
+        replacement = parts[name](readers_text) if name in parts else readers_text
+        return f"<!--member-part {name}-->{replacement}<!--/member-part-->"
+
+    spliced = _PART.sub(replace, kept)
+    return spliced if sorted(found) == sorted(parts) else None
+
+
+def renderer(**context):
+    """A function rendering part templates with the request's template context (the context
+    processors run once, however many parts are rendered)."""
+    context = dict(context)
+    current_app.update_template_context(context)
+
+    def render(template_name, **values):
+        return current_app.jinja_env.get_template(template_name).render({**context, **values})
+
+    return render
