@@ -382,6 +382,7 @@ def member_cookie(port, instance, name, role):
         raise BenchmarkError(f"handbook users create {name} failed:\n{done.stdout}{done.stderr}")
     browser = Browser(port)
     browser.login(name, password)
+    browser.send("GET", "/recent")  # shows the "Logged in" message, as the browser's redirect would
     return browser
 
 
