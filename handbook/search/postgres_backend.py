@@ -28,6 +28,7 @@ from sqlalchemy import true
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.sql.expression import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
@@ -131,27 +132,32 @@ class PostgresBackend:
         matched, ranking = _compile(parsed)
         if matched is None:
             return RawResults(0, [], {}, {})
-        sections = dict(session.execute(
-            select(DOCS.c.section_slug, func.count()).where(matched).group_by(DOCS.c.section_slug)
-        ).all())
-        tagged = select(func.unnest(DOCS.c.tags).label("tag")).where(matched).subquery()
-        tags = dict(session.execute(
-            select(tagged.c.tag, func.count()).group_by(tagged.c.tag)
-        ).all())
-        filtered = [matched]
-        if section:
-            filtered.append(DOCS.c.section_slug == section)
-        if tag:
-            filtered.append(_tagged(tag))
-        total = session.scalar(select(func.count()).select_from(DOCS).where(*filtered))
         #: ts_rank's default weights {0.1, 0.2, 0.4, 1.0} put title (A) > headings (B) > body (C)
-        order = [func.ts_rank(DOCS.c.document, ranking).desc()] if ranking is not None else []
-        hits = session.execute(
-            select(DOCS.c.slug, DOCS.c.revision_id).where(*filtered)
-            .order_by(*order, DOCS.c.title, DOCS.c.slug).offset(offset).limit(limit)
-        ).all()
-        return RawResults(total, [tuple(hit) for hit in hits], sections,
-                          {key: count for key, count in tags.items() if key})
+        rank = func.ts_rank(DOCS.c.document, ranking) if ranking is not None else literal(0.0)
+        # one statement, one pass over the matching rows (a CTE used more than once is computed
+        # once): on PostgreSQL each evaluation of a phrase re-reads every candidate's document
+        found = select(DOCS.c.slug, DOCS.c.revision_id, DOCS.c.title, DOCS.c.section_slug,
+                       DOCS.c.tags, rank.label("rank")).where(matched).cte("found")
+        filtered = []
+        if section:
+            filtered.append(found.c.section_slug == section)
+        if tag:
+            filtered.append(literal(tag.lower()) == any_(found.c.tags))
+        by_section = select(found.c.section_slug.label("key"), func.count().label("n")) \
+            .group_by(found.c.section_slug).subquery()
+        tag_rows = select(func.unnest(found.c.tags).label("key")).subquery()
+        by_tag = select(tag_rows.c.key, func.count().label("n")).group_by(tag_rows.c.key).subquery()
+        order = [found.c.rank.desc(), found.c.title, found.c.slug]
+        shown = select(found).where(*filtered).order_by(*order).offset(offset).limit(limit).subquery()
+        total, hits, sections, tags = session.execute(select(
+            select(func.count()).select_from(found).where(*filtered).scalar_subquery(),
+            select(func.json_agg(aggregate_order_by(
+                func.json_build_array(shown.c.slug, shown.c.revision_id),
+                shown.c.rank.desc(), shown.c.title, shown.c.slug))).scalar_subquery(),
+            _counts(by_section), _counts(by_tag),
+        )).one()
+        return RawResults(total, [tuple(hit) for hit in hits or []], sections or {},
+                          {key: count for key, count in (tags or {}).items() if key})
 
     def corrections(self, session, words):
         """{word: better spelling} for words that match no indexed page."""
@@ -240,6 +246,11 @@ def _atom_condition(atom):
     if atom.field == "section":
         return _matches(func.to_tsvector(CONFIG, DOCS.c.section_title), _tsquery(atom))
     return _matches(DOCS.c.document, _tsquery(atom))
+
+
+def _counts(grouped):
+    """{key: n} of a (key, n) subquery, as one JSON value."""
+    return select(func.json_object_agg(grouped.c.key, grouped.c.n)).scalar_subquery()
 
 
 def _tagged(tag):
