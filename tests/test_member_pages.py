@@ -4,6 +4,7 @@ gives each member, fresh in what is theirs (watches, pending proposals, the menu
 import re
 
 import pytest
+from flask import template_rendered
 from hypothesis import HealthCheck
 from hypothesis import given
 from hypothesis import settings
@@ -15,6 +16,7 @@ from handbook import member_pages
 from handbook.models import Page
 from handbook.models import ReaderPage
 from handbook.models import Role
+from handbook.models import Section
 from handbook.models import User
 from handbook import rendering
 from handbook.services import pages
@@ -72,9 +74,11 @@ def test_a_members_page_from_the_kept_copy_is_the_full_page(app, client, session
                                                              built_from_kept, role, changes):
     live(session, RENDER)
     browser = member(app, make_user, role, f"reader{role}", **changes)
-    paths = ["/"] + [f"/wiki/{slug}" for slug in session.scalars(
+    page_paths = [f"/wiki/{slug}" for slug in session.scalars(
         select(Page.slug).where(Page.current_revision_id.is_not(None)).order_by(Page.slug))]
-    assert len(paths) > 5
+    paths = ["/", *page_paths, *(f"/sections/{slug}" for slug in session.scalars(
+        select(Section.slug).order_by(Section.slug)))]
+    assert len(page_paths) > 5
     for path in paths:
         assert client.get(path).status_code == 200, path  # a reader's view keeps it
     built_from_kept.clear()
@@ -84,7 +88,7 @@ def test_a_members_page_from_the_kept_copy_is_the_full_page(app, client, session
         assert built.status_code == full.status_code == 200, path
         assert same_but_tokens(built.get_data(as_text=True)) == same_but_tokens(
             full.get_data(as_text=True)), path
-    assert len(built_from_kept) == len(paths) - 1, "each page once, in full, for the comparison"
+    assert len(built_from_kept) == len(page_paths), "each page once, in full, for the comparison"
 
 
 def test_what_is_a_members_own_shows_at_once_on_a_kept_page(app, client, session, make_user,
@@ -139,3 +143,27 @@ def test_splice_refuses_a_page_without_the_parts_asked_for():
 def test_contributors_cannot_forge_a_part_marker(text):
     rendered = rendering.render(f"## Heading\n\n{text}\n\n<!--member-part actions-->x<!--/member-part-->")
     assert "<!--" not in rendered.html and "<!--" not in rendered.toc_html
+
+
+def test_a_contributors_section_page_is_built_from_the_kept_copy(app, client, make_user, make_page):
+    make_page("Network weaving", "Alpha line\n")
+    client.get("/sections/practical-methods")
+    browser = member(app, make_user, "contributor", "walt")
+    rendered = []
+
+    def record(_app, template, context, **_extra):
+        rendered.append(template.name)
+
+    with template_rendered.connected_to(record, app):
+        html = browser.get("/sections/practical-methods").get_data(as_text=True)
+        assert ">Watch<" in html and "New page in this section" in html and "Log in" not in html
+        post(browser, "/sections/practical-methods/watch", {"watching": "1"})
+        browser.get("/recent")
+        rendered.clear()
+        html = browser.get("/sections/practical-methods").get_data(as_text=True)
+    assert ">Unwatch<" in html
+    assert "section.html" not in rendered, "built from the kept copy"
+    librarian = member(app, make_user, "librarian", "lib", all_sections=True)
+    with template_rendered.connected_to(record, app):
+        html = librarian.get("/sections/practical-methods").get_data(as_text=True)
+    assert "section.html" in rendered and "Move Network weaving up" in html, "rendered in full"

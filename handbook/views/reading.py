@@ -45,8 +45,22 @@ def contents():
     return render_template("contents.html", contents=reading.contents(db.get_session()))
 
 
+def _section_for_member(kept, slug):
+    if permissions.may_manage_sections(current_user):
+        return None  # librarians' section pages have a move button for each page
+    session = db.get_session()
+    found = sections.get_by_slug(session, slug)
+    render = member_pages.renderer(section=found)
+    return member_pages.splice(kept, {
+        "menu": lambda _readers: render("_site_menu.html"),
+        "watch": lambda _readers: render("_section_watch.html", watching=watching.is_watching(
+            session, current_user, section=found)),
+        "tools": lambda _readers: render("_section_tools.html"),
+    })
+
+
 @blueprint.get("/sections/<slug>")
-@reader_pages.for_readers
+@reader_pages.for_readers(members=_section_for_member)
 def section(slug):
     session = db.get_session()
     found = sections.get_by_slug(session, slug)
