@@ -1,8 +1,7 @@
 """Page titles: normalised, free of invisible characters, and never a look-alike of another."""
 
+import importlib
 import unicodedata
-
-from confusable_homoglyphs import confusables
 
 from handbook.services.errors import InvalidInput
 from handbook.services.validation import clean_title
@@ -19,13 +18,19 @@ def look_alike_key(title):
     """The title as it looks: each letter that the Unicode confusables table says looks like a
     Latin letter is replaced by it, then case is folded ("Nеtwork" with a Cyrillic е and
     "network" have the same key)."""
-    found = confusables.is_confusable(title, greedy=True, preferred_aliases=["latin"]) or []
+    found = _confusables().is_confusable(title, greedy=True, preferred_aliases=["latin"]) or []
     replacements = {}
     for entry in found:
         latin = [glyph["c"] for glyph in entry["homoglyphs"] if glyph["n"].startswith("LATIN")]
         if latin and len(latin[0]) == 1:
             replacements[entry["character"]] = latin[0]
     return "".join(replacements.get(character, character) for character in title).casefold()
+
+
+def _confusables():
+    """The confusables table, loaded when first needed: it takes 15 MB, which a server process
+    that only shows pages never needs."""
+    return importlib.import_module("confusable_homoglyphs.confusables")
 
 
 def refuse_look_alike(title, existing_titles):
