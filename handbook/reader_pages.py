@@ -68,9 +68,14 @@ _STORE = ("INSERT INTO reader_pages (path, page_id, section_id, content_type, bo
 #: the encodings kept pages come in, best first, and how each is made (once, when stored)
 ENCODINGS = {"br": lambda body: brotli.compress(body, quality=5),
              "gzip": lambda body: gzip.compress(body, compresslevel=6, mtime=0)}
-#: a reader's store never waits for a writer: while one writes, the page is kept by a later view
-#: (SQLite: BEGIN IMMEDIATE fails at once; PostgreSQL: FOR SHARE NOWAIT)
-_STORE_WAIT = {"sqlite": "PRAGMA busy_timeout = 0", "postgresql": "SET lock_timeout = '2s'"}
+#: a reader's store waits for a writer only briefly: long enough for another reader's store (a
+#: millisecond or two; with none, two workers keeping pages at once failed each other, and at
+#: 10,000 pages a page could fail five times running), not for a long write, which leaves the
+#: page to be kept by a later view (SQLite: BEGIN IMMEDIATE gives up after STORE_WAIT_MS;
+#: PostgreSQL: stores do not block each other, and FOR SHARE NOWAIT gives way to a commit)
+STORE_WAIT_MS = 50
+_STORE_WAIT = {"sqlite": f"PRAGMA busy_timeout = {STORE_WAIT_MS}",
+               "postgresql": "SET lock_timeout = '2s'"}
 
 
 def encoding_for(accept_encoding):
@@ -97,8 +102,8 @@ class Kept:
 
 class ReaderPages:
     """The kept pages of one database, read and written outside the ORM (a lookup is the hot
-    path: no session, no transaction), on an engine of their own: its connections never wait
-    for a writer, and that setting reaches no other connection."""
+    path: no session, no transaction), on an engine of their own: its connections wait only
+    briefly for a writer, and that setting reaches no other connection."""
 
     def __init__(self, url, release):
         self.engine = db.make_engine(url)

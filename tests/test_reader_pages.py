@@ -4,6 +4,7 @@ served with validators that browsers and proxies can revalidate."""
 import gzip
 import itertools
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import brotli
 
@@ -12,9 +13,11 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 from sqlalchemy import select
+from sqlalchemy import update
 
 from handbook import db
 from handbook.models import ReaderPage
+from handbook.models import SiteState
 from handbook.services import comments
 from handbook.services import pages
 from handbook.services import sections
@@ -163,6 +166,28 @@ def test_a_render_that_raced_a_commit_is_not_kept(app, make_page, session, libra
         assert kept_pages.store("/wiki/network-weaving", generation + 1, page_id=page.id,
                                 section_id=page.section_id, content_type="text/html",
                                 body=b"new text") is not None
+
+
+def test_readers_keeping_pages_at_once_all_keep_them_but_a_long_write_is_not_waited_for(
+        app, make_page):
+    page = make_page("Network weaving", "Alpha line\n")
+    kept_pages = app.extensions["handbook_reader_pages"]
+    generation = kept_pages.lookup("/")[0]
+
+    def store(number):
+        with app.test_request_context():
+            return kept_pages.store(f"/wiki/copy-{number}", generation, page_id=page.id,
+                                    section_id=page.section_id, content_type="text/html",
+                                    body=b"page %d" % number * 2000)
+
+    with ThreadPoolExecutor(8) as pool:
+        stored = list(pool.map(store, range(64)))
+    assert all(kept is not None for kept in stored), "stores wait for each other"
+    with app.extensions["handbook_engine"].connect() as writer:
+        writer.execute(update(SiteState).values(generation=SiteState.generation))  # a long write
+        assert store(99) is None, "given up: the page is kept by a later view"
+        writer.rollback()
+    assert store(99) is not None
 
 
 def test_members_and_queries_are_never_served_kept_pages(app, client, make_page, contributor):
