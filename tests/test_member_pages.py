@@ -167,3 +167,18 @@ def test_a_contributors_section_page_is_built_from_the_kept_copy(app, client, ma
     with template_rendered.connected_to(record, app):
         html = librarian.get("/sections/practical-methods").get_data(as_text=True)
     assert "section.html" in rendered and "Move Network weaving up" in html, "rendered in full"
+
+
+def test_the_forms_of_a_page_built_from_the_kept_copy_work(app, client, make_user, make_page,
+                                                           built_from_kept):
+    make_page("Network weaving", "Alpha line\n")
+    client.get("/wiki/network-weaving")
+    browser = member(app, make_user, "librarian", "lib", all_sections=True)
+    built_from_kept.clear()
+    html = browser.get("/wiki/network-weaving").get_data(as_text=True)
+    assert built_from_kept == [], "built from the kept copy"
+    form = re.search(r'<form class="inline mark-reviewed".*?</form>', html, re.S).group(0)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    done = browser.post("/wiki/network-weaving/reviewed", data={"csrf_token": token, "back": "page"},
+                        follow_redirects=True)
+    assert "Marked “Network weaving” reviewed today." in done.get_data(as_text=True)
