@@ -157,6 +157,11 @@ class Protection(enum.Enum):
     librarians = "librarians"
     two_approvals = "two_approvals"
 
+    @staticmethod
+    def effective(page_level, section_level):
+        """A page's own level, or else its section's."""
+        return page_level or section_level
+
 
 class Section(Base):
     __tablename__ = "sections"
@@ -239,7 +244,7 @@ class Page(Base):
 
     @property
     def effective_protection(self):
-        return self.protection or self.section.protection
+        return Protection.effective(self.protection, self.section.protection)
 
 
 class Revision(Base):

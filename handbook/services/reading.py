@@ -175,8 +175,8 @@ def page_actions(session, slug, user):
         return None
     slug, section_id, protection, section_protection, title, pending, watching = row
     return PageActions(slug=slug, section_id=section_id,
-                       effective_protection=protection or section_protection, title=title,
-                       pending=pending, watching=watching)
+                       effective_protection=Protection.effective(protection, section_protection),
+                       title=title, pending=pending, watching=watching)
 
 
 def _moved_or_missing(session, slug):
