@@ -111,6 +111,27 @@ def mail_owed(session, message_id):
     _owed(session, visible=False).mails.add(message_id)
 
 
+#: a commit that changes more pages than this (an import) stales every kept page: cheaper than
+#: working out which, and no statement then lists them all (PostgreSQL takes at most 65,535
+#: parameters a statement; an import of 100,000 pages failed on one)
+MANY = 1000
+#: keys looked up a statement at a time
+KEYS_A_STATEMENT = 1000
+
+
+def _pages_linking_to(session, keys):
+    """The published pages with a link to any of `keys`."""
+    keys = sorted(keys)
+    found = set()
+    for start in range(0, len(keys), KEYS_A_STATEMENT):
+        found.update(session.scalars(
+            select(Link.source_page_id).join(Page, Page.id == Link.source_page_id)
+            .where(Link.target_slug.in_(keys[start:start + KEYS_A_STATEMENT]),
+                   Page.current_revision_id.is_not(None))
+            .distinct()))
+    return found
+
+
 @event.listens_for(HandbookSession, "before_commit")
 def _record_owed(session):
     owed = session.info.pop("owed", None)
@@ -119,13 +140,7 @@ def _record_owed(session):
     outbox.add(session, "search", owed.pages)
     owed.renders = set(owed.renders)
     if owed.keys:
-        linking = session.scalars(
-            select(Link.source_page_id).join(Page, Page.id == Link.source_page_id)
-            .where(Link.target_slug.in_(owed.keys), Page.current_revision_id.is_not(None),
-                   Page.id.not_in(owed.pages or {0}))
-            .distinct()
-        ).all()
-        owed.renders.update(linking)
+        owed.renders.update(_pages_linking_to(session, owed.keys) - set(owed.pages))
     outbox.add(session, "render", owed.renders)
     outbox.add(session, "rebase", owed.rebases)
     outbox.add(session, "mail", owed.mails)
@@ -136,8 +151,9 @@ def _record_owed(session):
         )
         if bumped.rowcount == 0:
             session.add(SiteState(id=1, generation=1))
+        many = len(owed.pages | owed.shown | owed.renders) > MANY or len(owed.old_links) > MANY
         owed.stale_paths, owed.changed_paths = reader_pages.invalidate(
-            session, everything=owed.everywhere, pages=owed.pages, placed=owed.placed,
+            session, everything=owed.everywhere or many, pages=owed.pages, placed=owed.placed,
             shown=owed.shown | owed.renders, link_keys=owed.old_links)
     session.info["drain_after_commit"] = owed
 

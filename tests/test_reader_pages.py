@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy import update
 
+from handbook import changes
 from handbook import db
 from handbook.models import ReaderPage
 from handbook.models import SiteState
@@ -257,3 +258,30 @@ def test_kept_pages_always_match_a_fresh_render(app, session, librarian, section
             kept = reader.get(path).get_data(as_text=True)
             fresh = reader.get(f"{path}?fresh=1").get_data(as_text=True)
             assert kept == fresh, (action, path)
+
+
+def test_a_commit_changing_many_pages_stales_every_kept_page(app, client, session, librarian,
+                                                            make_page, monkeypatch):
+    """Past changes.MANY pages (an import) every kept page goes, and no statement lists them."""
+    monkeypatch.setattr(changes, "MANY", 3)
+    monkeypatch.setattr(changes, "KEYS_A_STATEMENT", 2)
+    made = [make_page(f"Page {number}", f"Text {number}, see [[Page {number + 1}]].\n")
+            for number in range(6)]
+    visit(client, "/", *(f"/wiki/{page.slug}" for page in made))
+    publish(session, librarian, made[1], "Edited alone.\n")
+    assert "/wiki/page-5" in kept_paths(app), "a small commit stales only what shows it"
+    visit(client, "/", *(f"/wiki/{page.slug}" for page in made))
+    for page in made[2:]:
+        pages.save_edit(session, librarian, page, body="Edited together.\n",
+                        base_revision_id=page.current_revision_id, renderer=RENDER)
+    session.commit()
+    assert kept_paths(app) == set()
+
+
+def test_pages_linking_to_keys_are_found_a_few_keys_at_a_time(session, make_page, monkeypatch):
+    linking = [make_page(f"Source {number}", f"See [[Target {number}]] and [[Elsewhere]].\n")
+               for number in range(5)]
+    keys = {f"target-{number}" for number in range(5)} | {"elsewhere", "nowhere"}
+    every = changes._pages_linking_to(session, keys)
+    monkeypatch.setattr(changes, "KEYS_A_STATEMENT", 2)
+    assert changes._pages_linking_to(session, keys) == every == {page.id for page in linking}
