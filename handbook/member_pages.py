@@ -9,6 +9,7 @@ template would give them. Text from contributors cannot forge a marker: the sani
 comments (rendering.CLEANER) and titles and names are escaped.
 """
 
+import functools
 import re
 
 from flask import current_app
@@ -32,7 +33,7 @@ def splice(kept, parts):
     return spliced if sorted(found) == sorted(parts) else None
 
 
-def renderer(**context):
+def _renderer(**context):
     """A function rendering part templates with the request's template context (the context
     processors run once, however many parts are rendered)."""
     context = dict(context)
@@ -42,3 +43,12 @@ def renderer(**context):
         return current_app.jinja_env.get_template(template_name).render({**context, **values})
 
     return render
+
+
+def build(kept, parts=None, **context):
+    """`kept` with the site menu, and each of `parts`, rendered for the member: `parts` maps a
+    part's name to a function of (render, the readers' text of that part); `context` is what
+    every part template sees. None when splice refuses the page."""
+    render = _renderer(**context)
+    parts = {name: functools.partial(part, render) for name, part in (parts or {}).items()}
+    return splice(kept, {"menu": lambda _readers: render("_site_menu.html"), **parts})

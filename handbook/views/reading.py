@@ -35,8 +35,7 @@ blueprint = Blueprint("reading", __name__)
 
 
 def _contents_for_member(kept):
-    render = member_pages.renderer()
-    return member_pages.splice(kept, {"menu": lambda _readers: render("_site_menu.html")})
+    return member_pages.build(kept)
 
 
 @blueprint.get("/")
@@ -50,13 +49,12 @@ def _section_for_member(kept, slug):
         return None  # librarians' section pages have a move button for each page
     session = db.get_session()
     found = sections.get_by_slug(session, slug)
-    render = member_pages.renderer(section=found)
-    return member_pages.splice(kept, {
-        "menu": lambda _readers: render("_site_menu.html"),
-        "watch": lambda _readers: render("_section_watch.html", watching=watching.is_watching(
-            session, current_user, section=found)),
-        "tools": lambda _readers: render("_section_tools.html"),
-    })
+    return member_pages.build(kept, {
+        "watch": lambda render, _readers: render(
+            "_section_watch.html",
+            watching=watching.is_watching(session, current_user, section=found)),
+        "tools": lambda render, _readers: render("_section_tools.html"),
+    }, section=found)
 
 
 @blueprint.get("/sections/<slug>")
@@ -74,14 +72,14 @@ def _page_for_member(kept, slug):
     found = reading.page_actions(db.get_session(), slug, current_user)
     if found is None:
         return None
-    render = member_pages.renderer()
     edit_url = url_for("editing.edit", slug=found.slug)
     may_propose = permissions.may_propose(current_user, found.effective_protection)
-    return member_pages.splice(kept, {
-        "menu": lambda _readers: render("_site_menu.html"),
-        "actions": lambda _readers: render("_page_actions.html", page=found, title=found.title,
-                                           pending=found.pending, watching=found.watching),
-        "prose": lambda html: text_passages.with_edit_links(html, edit_url) if may_propose else html,
+    return member_pages.build(kept, {
+        "actions": lambda render, _readers: render(
+            "_page_actions.html", page=found, title=found.title, pending=found.pending,
+            watching=found.watching),
+        "prose": lambda _render, html: (
+            text_passages.with_edit_links(html, edit_url) if may_propose else html),
     })
 
 
