@@ -276,7 +276,10 @@ def test_any_token_in_a_link_gets_a_clear_answer_and_changes_nothing(database_ur
 
         assume(token != valid)
         path = route + quote(token, safe="") + ("/notifications.atom" if route == "/feeds/" else "")
-        response = client.post(path, data={"new_password": NEW_PASSWORD}) if posting else client.get(path)
+        # a token starting with "/" makes "//", which routing answers with a redirect (308) to
+        # the address with one slash: followed, it must get the same clear answer
+        response = (client.post(path, data={"new_password": NEW_PASSWORD}, follow_redirects=True)
+                    if posting else client.get(path, follow_redirects=True))
         assert response.status_code in (400, 404, 405), (path, response.status_code)
 
     check()
