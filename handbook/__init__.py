@@ -10,6 +10,7 @@ from handbook import db
 from handbook import headers
 from handbook import mail
 from handbook import paths
+from handbook import process_memory
 from handbook import proxy_refresh
 from handbook import rate_limits
 from handbook import reader_pages
@@ -23,6 +24,7 @@ from handbook import views
 
 def create_app(overrides=None):
     """Build the Flask application; `overrides` replaces configuration keys (tests)."""
+    process_memory.fix_mmap_threshold()
     app = Flask(
         __name__,
         template_folder=str(paths.templates_dir()),

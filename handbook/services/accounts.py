@@ -1,6 +1,7 @@
 """Accounts: registration, confirmed addresses, passwords and their recovery, settings,
 deletion, roles and blocks. Mails are queued here and sent after the commit."""
 
+import functools
 import re
 import unicodedata
 import uuid
@@ -37,11 +38,16 @@ EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]{1,189}\.[^@\
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1000
 SYSTEM_NAME = "handbook"
-_DUMMY_HASH = HASHER.hash("not a password anyone has")
 MAX_DISPLAY_NAME = 80
 DELETE_PHRASE = "delete my account"
 LOGIN_FAILED = "Unknown name or wrong password."
 NAME_TAKEN = "That name is taken; choose another."
+
+
+@functools.cache
+def _dummy_hash():
+    """A hash checked when no account has the name, so that costs what a wrong password does."""
+    return HASHER.hash("not a password anyone has")
 
 
 def hash_password(password):
@@ -278,7 +284,7 @@ def authenticate(session, name, password):
     """The account for these credentials, or InvalidCredentials (one message for all causes)."""
     user = session.scalar(select(User).where(User.name_key == (name or "").strip().lower()))
     try:
-        HASHER.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+        HASHER.verify(user.password_hash if user else _dummy_hash(), password or "")
     except (VerificationError, InvalidHashError):
         raise InvalidCredentials(LOGIN_FAILED) from None
     if user is None or user.is_system:
