@@ -45,3 +45,15 @@ def test_checking_passwords_in_the_app_keeps_no_lasting_memory(tmp_path):
 def test_without_the_fix_a_process_keeps_the_hashs_memory(tmp_path):
     """The measurement above can fail: glibc left alone keeps argon2's 19 MiB after a check."""
     assert _growth_mb("plain", tmp_path) > 15
+
+
+def test_a_process_that_only_renders_loads_no_web_application():
+    """The rendering child preloads handbook.render_budget: the package's import must not pull
+    in the application (it took each child from about 27 to 66 MB)."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, handbook.render_budget; "
+                               "print(sorted({m.split('.')[0] for m in sys.modules}))"],
+        capture_output=True, text=True, check=True).stdout
+    for application_part in ("flask", "sqlalchemy", "whoosh", "jinja2", "werkzeug"):
+        assert f"'{application_part}'" not in loaded
+    assert "'markdown'" in loaded and "'bleach'" in loaded
