@@ -33,9 +33,9 @@ if __package__:
     from .processes import Browser
     from .processes import Server
     from .processes import base_environment
-    from .processes import children
     from .processes import code_version
     from .processes import free_port
+    from .processes import memory
     from .processes import handbook_command
     from .processes import render_table
     from .processes import request
@@ -48,9 +48,9 @@ else:
     from processes import Browser
     from processes import Server
     from processes import base_environment
-    from processes import children
     from processes import code_version
     from processes import free_port
+    from processes import memory
     from processes import handbook_command
     from processes import render_table
     from processes import request
@@ -166,68 +166,6 @@ def parse_args(argv):
     if args.connections < args.threads:
         parser.error("--connections must be at least --threads")
     return args
-
-
-# -- memory ----------------------------------------------------------------------------------
-
-def descendants(pid):
-    result = []
-    pending = [pid]
-    while pending:
-        current = pending.pop()
-        kids = children(current)
-        result.extend(kids)
-        pending.extend(kids)
-    return result
-
-
-def _status_kb(pid, field):
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
-
-
-def _pss_kb(pid):
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return None
-
-
-def memory(master_pid):
-    """RSS (and PSS, peak RSS) in MB of a gunicorn master and everything below it."""
-    worker_pids = children(master_pid)
-    others = [pid for pid in descendants(master_pid) if pid not in worker_pids]
-    pids = [master_pid] + worker_pids + others
-    rss = {}
-    pss = 0
-    hwm = 0
-    pss_known = True
-    for pid in pids:
-        try:
-            rss[pid] = _status_kb(pid, "VmRSS")
-            hwm += _status_kb(pid, "VmHWM")
-            value = _pss_kb(pid)
-        except OSError:
-            continue
-        if value is None:
-            pss_known = False
-        else:
-            pss += value
-    mb = 1024
-    return {
-        "rss_mb": round(sum(rss.values()) / mb, 1),
-        "pss_mb": round(pss / mb, 1) if pss_known else None,
-        "peak_rss_mb": round(hwm / mb, 1),
-        "master_rss_mb": round(rss.get(master_pid, 0) / mb, 1),
-        "workers_rss_mb": [round(rss[pid] / mb, 1) for pid in worker_pids if pid in rss],
-        "other_processes": len(others),
-        "other_rss_mb": round(sum(rss.get(pid, 0) for pid in others) / mb, 1),
-    }
 
 
 # -- load ------------------------------------------------------------------------------------

@@ -57,6 +57,7 @@ if __package__:
     from .processes import use_postgres
     from .processes import code_version
     from .processes import handbook_command
+    from .processes import memory
     from .processes import render_table
     from .processes import request
 else:
@@ -71,6 +72,7 @@ else:
     from processes import use_postgres
     from processes import code_version
     from processes import handbook_command
+    from processes import memory
     from processes import render_table
     from processes import request
 
@@ -590,6 +592,13 @@ def bench_size(args, pages, vocabulary, queries):
               f"p50 {result['http_after_edits']['p50']:.1f} ms, p95 "
               f"{result['http_after_edits']['p95']:.1f} ms, max {result['http_after_edits']['max']:.1f}"
               f" ms (load {os.getloadavg()[0]:.1f})", flush=True)
+        result["memory"] = memory(server.process.pid)
+        result["memory"]["server_rss_mb"] = round(
+            result["memory"]["master_rss_mb"] + sum(result["memory"]["workers_rss_mb"]), 1)
+        print(f"   memory after every query: master and {args.workers} workers "
+              f"{result['memory']['server_rss_mb']:.0f} MB RSS; with their rendering processes "
+              f"{result['memory']['rss_mb']:.0f} MB RSS, {result['memory']['pss_mb']} MB PSS",
+              flush=True)
         log = server.log()
         if "Traceback" in log or "index update failed" in log:
             result["problems"].append("the gunicorn log has errors: " + log[-1500:])
@@ -628,7 +637,7 @@ def bench_size(args, pages, vocabulary, queries):
 def main_table(results):
     header = ["pages", "words/page", "import s", "reindex s", "pages/s", "HTTP p50", "p95",
               "max ms", "HTML page p50", "p95 ms", "after edits p50", "p95 ms", "FTS5 build s", "FTS5 p50", "p95 ms",
-              "approval med", "max ms"]
+              "approval med", "max ms", "RSS MB"]
     rows = [[
         f"{r['pages']:,}", f"{r['indexed_words_per_page']:.0f}",
         f"{r['import_seconds']:.1f}" + ("*" if r["import_cached"] else ""),
@@ -638,6 +647,7 @@ def main_table(results):
         f"{r['http_after_edits']['p50']:.1f}", f"{r['http_after_edits']['p95']:.1f}",
         f"{r['fts5_build_seconds']:.2f}", f"{r['fts5']['p50']:.2f}", f"{r['fts5']['p95']:.2f}",
         f"{r['approval_ms']['median']:.0f}", f"{r['approval_ms']['max']:.0f}",
+        f"{r['memory']['server_rss_mb']:.0f}",
     ] for r in results]
     return render_table(header, rows)
 
@@ -701,7 +711,8 @@ def report(results, queries, vocabulary, args):
           "(renders, stores, indexes). reindex s: wall time of `handbook reindex` (process start "
           "included). after edits: the same queries again once the approvals below have added "
           "index segments. approval: from sending the approve POST to the first search that "
-          "finds the page (polled every 10 ms).")
+          "finds the page (polled every 10 ms). RSS MB: the gunicorn master and its workers "
+          "once every query above has run (their rendering processes not included).")
     if any(r["import_cached"] for r in results):
         print("* import time of the cached instance's first run")
     print()
