@@ -164,8 +164,13 @@ class PostgresBackend:
         better = {}
         for word in words:
             query = func.plainto_tsquery(CONFIG, word)
+            # MATERIALIZED: planned for all its rows, so through the index. As a plain EXISTS
+            # it was planned to stop at the first row, expected soon: a scan of every document
+            # for a word none holds (760 ms at 100,000 pages, 0.07 ms through the index)
+            holding = (select(DOCS.c.page_id).where(_matches(DOCS.c.document, query))
+                       .cte("holding").prefix_with("MATERIALIZED"))
             known = select(or_(func.numnode(query) == 0,  # a stopword: not a misspelling
-                               exists().where(_matches(DOCS.c.document, query))))
+                               exists().select_from(holding)))
             if session.scalar(known):
                 continue
             nearest = session.scalars(select(WORDS.c.word).order_by(
