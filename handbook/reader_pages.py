@@ -316,8 +316,20 @@ def invalidate(session, *, everything, pages, placed, shown, link_keys):
     first = set(pages) | set(shown)
     ordered = sorted(deleted, key=lambda row: (
         0 if row.page_id in first else 1 if row.page_id is None else 2, row.path))
-    return [path for path, _page_id in ordered], {path for path, page_id in ordered
-                                                   if page_id in first}
+    changed = {path for path, page_id in ordered if page_id in first}
+    if not everything:
+        # a proxy may hold a changed page the app no longer keeps (a commit on a server not
+        # told of the proxy deleted it, and nobody has viewed it here since): fetch it anyway
+        unkept = _page_paths(session, first) - changed
+        changed |= unkept
+        ordered = [(path, None) for path in sorted(unkept)] + ordered
+    return [path for path, _page_id in ordered], changed
+
+
+def _page_paths(session, page_ids):
+    """The readers' address of each of these pages (the route reading.page)."""
+    return {f"/wiki/{slug}" for slug in session.scalars(select(Page.slug).where(
+        Page.id.in_(page_ids), Page.current_revision_id.is_not(None)))}
 
 
 def _stale(session, *, everything, pages, placed, shown, link_keys):

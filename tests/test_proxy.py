@@ -12,11 +12,13 @@ from pathlib import Path
 
 import brotli
 import pytest
+from sqlalchemy import delete
 from werkzeug.serving import make_server
 
 from handbook import db
 from handbook import paths
 from handbook import proxy_refresh
+from handbook.models import ReaderPage
 from handbook.models import Role
 from handbook.services import accounts
 from handbook.services import pages
@@ -143,6 +145,31 @@ def test_the_proxy_serves_readers_and_shows_a_publish_within_a_second(proxied):
         pages.remove(session, librarian, reading.find_page(session, "network-weaving"),
                      reason="Duplicate")
     assert _within(1.0, lambda: _get(port, "/wiki/network-weaving")[0] == 404)
+
+
+def test_a_publish_refreshes_the_page_in_the_proxy_even_when_the_app_no_longer_keeps_it(proxied):
+    """A server not told of the proxy (or any commit there) can delete a kept page the proxy
+    still holds; the next publish of that page must still reach the proxy."""
+    app, port = proxied
+    with db.session_scope(app.extensions["handbook_runtime"]) as session:
+        librarian = accounts.create_user(session, "libby", "libby@example.org", PASSWORD,
+                                         Role.librarian)
+        section = sections.create_section(session, librarian, title="Practical methods",
+                                          summary="", renderer=RENDER)
+        pages.create_page(session, librarian, section_id=section.id, title="Network weaving",
+                          body="Alpha line.\n", renderer=RENDER)
+    app.extensions["handbook_proxies"].wait()
+    _get(port, "/wiki/network-weaving")
+    assert _get(port, "/wiki/network-weaving")[1] == "HIT"
+    with db.session_scope(app.extensions["handbook_runtime"]) as session:
+        session.execute(delete(ReaderPage))  # as a commit on another server would
+
+    with db.session_scope(app.extensions["handbook_runtime"]) as session:
+        page = reading.find_page(session, "network-weaving")
+        pages.save_edit(session, librarian, page, body="Omega line.\n",
+                        base_revision_id=page.current_revision_id, renderer=RENDER)
+    assert _within(1.0, lambda: "Omega line" in _get(port, "/wiki/network-weaving")[2])
+    assert _get(port, "/wiki/network-weaving")[1] == "HIT"
 
 
 def test_the_refresher_fetches_each_copy_again_until_the_app_keeps_it():
