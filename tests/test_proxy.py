@@ -103,16 +103,21 @@ def _within(seconds, check):
     return True
 
 
-def test_the_proxy_serves_readers_and_shows_a_publish_within_a_second(proxied):
-    app, port = proxied
+def _librarian_with_a_page(app):
+    """A librarian, and their page "Network weaving" (text "Alpha line.") in a new section."""
     with db.session_scope(app.extensions["handbook_runtime"]) as session:
         librarian = accounts.create_user(session, "libby", "libby@example.org", PASSWORD,
                                          Role.librarian)
         section = sections.create_section(session, librarian, title="Practical methods",
                                           summary="", renderer=RENDER)
-        page = pages.create_page(session, librarian, section_id=section.id,
-                                 title="Network weaving", body="Alpha line.\n",
-                                 renderer=RENDER).revision.page
+        pages.create_page(session, librarian, section_id=section.id, title="Network weaving",
+                          body="Alpha line.\n", renderer=RENDER)
+    return librarian
+
+
+def test_the_proxy_serves_readers_and_shows_a_publish_within_a_second(proxied):
+    app, port = proxied
+    librarian = _librarian_with_a_page(app)
     app.extensions["handbook_proxies"].wait()
     _get(port, "/wiki/network-weaving")
     _get(port, "/wiki/network-weaving", BROWSER)
@@ -151,13 +156,7 @@ def test_a_publish_refreshes_the_page_in_the_proxy_even_when_the_app_no_longer_k
     """A server not told of the proxy (or any commit there) can delete a kept page the proxy
     still holds; the next publish of that page must still reach the proxy."""
     app, port = proxied
-    with db.session_scope(app.extensions["handbook_runtime"]) as session:
-        librarian = accounts.create_user(session, "libby", "libby@example.org", PASSWORD,
-                                         Role.librarian)
-        section = sections.create_section(session, librarian, title="Practical methods",
-                                          summary="", renderer=RENDER)
-        pages.create_page(session, librarian, section_id=section.id, title="Network weaving",
-                          body="Alpha line.\n", renderer=RENDER)
+    librarian = _librarian_with_a_page(app)
     app.extensions["handbook_proxies"].wait()
     _get(port, "/wiki/network-weaving")
     assert _get(port, "/wiki/network-weaving")[1] == "HIT"
