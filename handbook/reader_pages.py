@@ -326,9 +326,14 @@ def invalidate(session, *, everything, pages, placed, shown, link_keys):
     return [path for path, _page_id in ordered], changed
 
 
+def page_path(slug):
+    """The readers' address of a page (the route reading.page), outside any request."""
+    return f"/wiki/{slug}"
+
+
 def _page_paths(session, page_ids):
-    """The readers' address of each of these pages (the route reading.page)."""
-    return {f"/wiki/{slug}" for slug in session.scalars(select(Page.slug).where(
+    """The readers' address of each of these pages."""
+    return {page_path(slug) for slug in session.scalars(select(Page.slug).where(
         Page.id.in_(page_ids), Page.current_revision_id.is_not(None)))}
 
 

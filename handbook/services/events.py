@@ -10,6 +10,7 @@ may tell anyone of text they may not see: a page's watchers hear of published ch
 
 from sqlalchemy import select
 
+from handbook import reader_pages
 from handbook.models import Comment
 from handbook.models import CommentState
 from handbook.models import ProposalNote
@@ -18,10 +19,6 @@ from handbook.models import RevisionStatus
 from handbook.models import User
 from handbook.services import notifications
 from handbook.services import watching
-
-
-def _page_path(page):
-    return f"/wiki/{page.slug}"
 
 
 @notifications.event("proposal_published", "My proposal was approved", default="mail")
@@ -147,7 +144,7 @@ def report_resolved(session, page, resolved, librarian, resolution, note):
     for reporter in session.scalars(select(User).where(User.id.in_(first_report))):
         notifications.tell(
             session, reporter, "report_resolved", key=f"report:{first_report[reporter.id]}",
-            path=_page_path(page), title=page.title, resolution=resolution,
+            path=reader_pages.page_path(page.slug), title=page.title, resolution=resolution,
             librarian=librarian.public_name, note=note)
 
 
