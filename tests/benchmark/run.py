@@ -12,6 +12,7 @@ alike. See tests/benchmark/README.md.
 import argparse
 import html as html_module
 import json
+import math
 import os
 import platform
 import random
@@ -366,15 +367,18 @@ REFRESH_TOKEN = "bench-refresh-secret"
 
 
 class Nginx:
-    """nginx caching in front of `upstream` (the recipe in the README), plus a static file."""
+    """nginx caching in front of `upstream` (the recipe in the README), plus a static file,
+    its cache sized to hold `cache_bytes` (the recipe's 4 GB at least)."""
 
-    def __init__(self, workdir, upstream_port, port):
+    def __init__(self, workdir, upstream_port, port, cache_bytes=0):
         self.port = port
         self.workdir = workdir
         workdir.chmod(0o755)  # nginx's workers (nobody, under a root master) use its cache here
         (workdir / "static").mkdir(exist_ok=True)
         conf = workdir / "nginx.conf"
         recipe = NGINX_RECIPE.read_text().replace("    location / {", STATIC_LOCATION, 1)
+        cache_gb = max(4, math.ceil(cache_bytes / 2**30))
+        recipe = recipe.replace("max_size=4g", f"max_size={cache_gb}g", 1)
         for name, value in {"WORK": str(workdir), "LISTEN": f"127.0.0.1:{self.port}",
                             "UPSTREAM": f"127.0.0.1:{upstream_port}",
                             "REFRESH_TOKEN": REFRESH_TOKEN}.items():
@@ -484,7 +488,8 @@ def bench_pages(args, pages, script):
             proxied = Server("proxied", "handbook:create_app()", env, args.workers, workdir)
             servers.append(proxied)
             proxied.wait_ready(f"/wiki/{slugs[0]}")
-            proxy = Nginx(workdir, proxied.port, proxy_port)
+            # every page in each of the three encodings (the compressed copies are smaller)
+            proxy = Nginx(workdir, proxied.port, proxy_port, cache_bytes=3 * pages * page_bytes)
             proxy_librarian = member_cookie(proxied.port, instance, "benchlibrarian", "librarian")
             started = time.perf_counter()
             keep_every_page(proxy.port, slugs)
