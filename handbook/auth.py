@@ -7,6 +7,7 @@ from flask import request
 from limits import parse
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import bindparam
 from sqlalchemy import func
 from sqlalchemy import select
 
@@ -22,6 +23,15 @@ login_manager.login_message_category = "info"
 csrf = CSRFProtect()
 
 
+#: built once: every logged-in request runs it
+_ACCOUNT = select(
+    User,
+    select(func.count(Notification.id))
+    .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+    .scalar_subquery(),
+).where(User.id == bindparam("user_id"), User.session_token == bindparam("token"))
+
+
 @login_manager.user_loader
 def load_user(identity):
     """The account for a session identity "<id>:<token>" (a stale token means logged out),
@@ -29,12 +39,7 @@ def load_user(identity):
     user_id, _, token = identity.partition(":")
     if not user_id.isdigit() or not token:
         return None
-    unread = (select(func.count(Notification.id))
-              .where(Notification.user_id == User.id, Notification.read_at.is_(None))
-              .scalar_subquery())
-    row = db.get_session().execute(
-        select(User, unread).where(User.id == int(user_id), User.session_token == token)
-    ).first()
+    row = db.get_session().execute(_ACCOUNT, {"user_id": int(user_id), "token": token}).first()
     if row is None or not row[0].is_active:
         return None
     user, user.unread_notifications = row

@@ -138,6 +138,30 @@ def test_splice_refuses_a_page_without_the_parts_asked_for():
     assert member_pages.splice(kept + kept, {"menu": str}) is None
 
 
+#: what splice finds, as a regular expression: the reference for its str.find scan
+MARKED_PART = re.compile(r"<!--member-part (\w+)-->(.*?)<!--/member-part-->", re.S)
+PROSE = st.text(alphabet=st.sampled_from(list("ab<>-!/ \n")), max_size=12).filter(
+    lambda text: "<!--" not in text and "-->" not in text)
+
+
+@given(st.lists(st.tuples(PROSE, st.sampled_from(["menu", "actions", "prose"]), PROSE), max_size=4),
+       PROSE)
+def test_splice_replaces_exactly_what_the_markers_enclose(marked, tail):
+    kept = "".join(f"{before}<!--member-part {name}-->{inside}<!--/member-part-->"
+                   for before, name, inside in marked) + tail
+    names = [name for _before, name, _inside in marked]
+    parts = {name: (lambda text, name=name: f"[{name}:{text[::-1]}]") for name in set(names)}
+    expected = MARKED_PART.sub(lambda found: "<!--member-part {0}-->{1}<!--/member-part-->".format(
+        found.group(1), parts[found.group(1)](found.group(2))), kept)
+    spliced = member_pages.splice(kept, parts)
+    assert spliced == (expected if len(names) == len(set(names)) else None)
+
+
+def test_splice_refuses_a_malformed_marker():
+    assert member_pages.splice("<!--member-part menu-->no end", {"menu": str}) is None
+    assert member_pages.splice("<!--member-part a b-->x<!--/member-part-->", {}) is None
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(alphabet=st.sampled_from(list("<!->member-part actions/ \n#*`[]")), max_size=80))
 def test_contributors_cannot_forge_a_part_marker(text):
