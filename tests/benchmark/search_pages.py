@@ -28,7 +28,8 @@ def main(argv=None):
     from handbook import create_app
 
     queries = [query.text for query in build_queries(build_vocabulary(1))]
-    client = create_app().test_client()
+    # one process asks all the queries: lift the per-address search limit (60 a minute)
+    client = create_app({"SEARCH_LIMITS": "1000000 per minute"}).test_client()
     for query in queries:  # warm up
         client.get("/search", query_string={"q": query})
     times = []
