@@ -116,6 +116,9 @@ class ReaderPages:
         self._validators = {encoding: _VALIDATORS.format(column=column, p=placeholder)
                             for encoding, column in _COLUMNS.items()}
         self._store = _STORE.format(p=placeholder)
+        #: psycopg sends bytea as hex text unless asked for binary results: a 43 KB page took
+        #: 200-240 us to fetch as text, 57-69 us in binary
+        self._cursor_options = {"binary": True} if self.dialect == "postgresql" else {}
 
     def _configure(self, dbapi_connection, _record):
         if self.dialect == "postgresql":
@@ -127,7 +130,7 @@ class ReaderPages:
     def _run(self, work):
         connection = self.engine.raw_connection()
         try:
-            cursor = connection.cursor()
+            cursor = connection.cursor(**self._cursor_options)
             try:
                 return work(cursor)
             finally:
