@@ -1,10 +1,12 @@
 """The ceiling: a minimal Flask app answering every GET with one fixed HTML page.
 
 Its size in bytes comes from BENCH_CEILING_BYTES (default 20000), so it can match the size of a
-measured wiki page. Serve it as `gunicorn 'ceiling_app:create_app()'` with this folder on the
+measured wiki page, and BENCH_CEILING_HEADERS (a JSON list of [name, value] pairs) adds headers
+to every answer, such as the ones a kept wiki page carries. Serve it as `gunicorn 'ceiling_app:create_app()'` with this folder on the
 Python path.
 """
 
+import json
 import os
 
 from flask import Flask
@@ -21,15 +23,19 @@ def fixed_page(size):
     return _HEAD + body + _TAIL
 
 
-def create_app(size=None):
-    """The ceiling app; `size` defaults to BENCH_CEILING_BYTES."""
+def create_app(size=None, headers=None):
+    """The ceiling app; `size` defaults to BENCH_CEILING_BYTES, `headers` (pairs) to
+    BENCH_CEILING_HEADERS."""
     size = int(size if size is not None else os.environ.get("BENCH_CEILING_BYTES", "20000"))
+    if headers is None:
+        headers = json.loads(os.environ.get("BENCH_CEILING_HEADERS", "[]"))
+    headers = [tuple(pair) for pair in headers]
     page = fixed_page(size)
     app = Flask(__name__)
 
     @app.get("/")
     @app.get("/<path:anything>")
     def fixed(anything=None):
-        return page
+        return page, 200, headers
 
     return app
