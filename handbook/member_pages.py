@@ -6,7 +6,7 @@ template, and it goes stale exactly when the readers' copy does.
 A template marks each such part `<!--member-part NAME-->...<!--/member-part-->`, and renders
 the same markers for everyone, so a member's view built here is byte for byte what the full
 template would give them. Text from contributors cannot forge a marker: the sanitiser strips
-comments (rendering.CLEANER) and titles and names are escaped.
+comments (markdown_html.CLEANER) and titles and names are escaped.
 """
 
 import functools

@@ -22,6 +22,8 @@ WALL_CLOCK_FACTOR = 5
 WALL_CLOCK_EXTRA = 5
 #: texts a pool process is handed at a time by render_many
 CHUNK = 8
+#: what the fork server loads once, so each rendering process starts with it
+PRELOAD = ["handbook.render_budget", "handbook.markdown_html"]
 
 
 class RenderRefused(Exception):
@@ -59,7 +61,7 @@ def _start():
     global _pool
     if _pool is None:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["handbook.render_budget"])
+        context.set_forkserver_preload(PRELOAD)
         _pool = context.Pool(1, maxtasksperchild=1000)
         _pool.apply_async(_render_in_child, ("warm up", {}, 10.0)).get(STARTUP_TIMEOUT)
     return _pool
@@ -97,7 +99,7 @@ class BoundedRenderer:
         chunks = [jobs[start:start + CHUNK] for start in range(0, len(jobs), CHUNK)]
         processes = min(processes or os.cpu_count() or 1, max(1, len(chunks)))
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["handbook.render_budget"])
+        context.set_forkserver_preload(PRELOAD)
         with context.Pool(processes) as pool:
             results = pool.imap(_render_chunk, chunks)
             for chunk in chunks:

@@ -243,9 +243,9 @@ def test_the_public_xss_corpus_leaves_only_allowed_markup():
 
     from brs_kb.payloads import get_all_payloads
 
-    from handbook.rendering import ALLOWED_TAGS
+    from handbook.markdown_html import ALLOWED_TAGS
     from handbook.rendering import render
-    from handbook.rendering import url_allowed
+    from handbook.markdown_html import url_allowed
 
     class Tags(HTMLParser):
         def __init__(self):

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
+from handbook.markdown_html import sanitize
 from handbook.rendering import render
-from handbook.rendering import sanitize
 from handbook.rendering import slugify
 
 XSS_VECTORS = [

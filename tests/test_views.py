@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from handbook import db
+from handbook import markdown_html
 from handbook import rendering
 from handbook.cli import initialise
 from handbook.models import Role
@@ -246,7 +247,7 @@ def test_page_view_is_cheap(app, client, make_page, contributor, count_queries, 
         raise AssertionError("markdown rendered during a page view")
 
     monkeypatch.setattr(rendering, "render", no_rendering)
-    monkeypatch.setattr(rendering.markdown.Markdown, "convert", no_rendering)
+    monkeypatch.setattr(markdown_html.markdown.Markdown, "convert", no_rendering)
     member = app.test_client()
     login(member, contributor)
     for viewer, most in ((client, 4), (member, 5)):

@@ -8,9 +8,6 @@ import hashlib
 import io
 import re
 
-from PIL import Image
-from PIL import ImageSequence
-from PIL import UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy import update
 from werkzeug.utils import secure_filename
@@ -66,6 +63,12 @@ def store(session, user, filename, data, description, *, max_bytes):
 def _reencode(data):
     """(bytes, (content type, extension), width, height) of the image drawn again from its
     pixels alone, or InvalidInput."""
+    # Pillow and its image libraries take 3 MB of every process that loads them: imported by
+    # the first upload a process handles, not by every worker serving pages
+    from PIL import Image
+    from PIL import ImageSequence
+    from PIL import UnidentifiedImageError
+
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.format not in IMAGE_FORMATS:
@@ -94,6 +97,8 @@ def _reencode(data):
 
 def _bounded(frame):
     """A frame with no metadata, at most MAX_SIDE pixels a side."""
+    from PIL import Image
+
     if frame.mode not in ("RGB", "RGBA", "L", "LA", "P"):
         frame = frame.convert("RGBA")
     frame.thumbnail((MAX_SIDE, MAX_SIDE))
