@@ -10,6 +10,7 @@ from datetime import timezone
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from whoosh import formats
 from whoosh import index
 from whoosh.scoring import BM25F
 
@@ -109,6 +110,24 @@ def test_stemming_keeps_a_words_first_letter(text):
     """Snippets stem only the words sharing a first letter with a query's stems."""
     for word in analysis.words(text):
         assert analysis.stem(word)[:1] == word[:1]
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10**7), min_size=1, max_size=40, unique=True))
+def test_positions_are_written_as_whooshs_own_format_writes_them(positions):
+    """An index written by an earlier version reads the same, and Whoosh reads ours."""
+    positions.sort()
+    ours, whooshs = whoosh_schema.DeltaPositions(), formats.Positions()
+    assert ours.encode(positions) == whooshs.encode(positions)
+    assert ours.decode_positions(ours.encode(positions)) == positions
+
+
+def test_weighted_text_counts_each_occurrence_by_the_weight_of_its_part():
+    indexed = {term: (frequency, weight, whoosh_schema.DeltaPositions().decode_positions(value))
+               for term, frequency, weight, value in whoosh_schema.WeightedText().index(
+                   [("Networks network", 4.0), ("A network", 2.0), ("network of networks", 1.0)])}
+    gap = whoosh_schema.PART_GAP
+    assert indexed[b"network"] == (5, 4.0 * 2 + 2.0 + 1.0 * 2, [0, 1, 3 + gap, 4 + 2 * gap, 6 + 2 * gap])
+    assert indexed[b"a"] == (1, 2.0, [2 + gap])
 
 
 def test_snippets_and_best_parts_mark_every_form_of_a_word():

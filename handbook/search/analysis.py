@@ -39,4 +39,4 @@ def words(text):
 
 def stems(text):
     """The search terms of `text`, in order."""
-    return [stem(word) for word in words(text)]
+    return list(map(stem, words(text)))

@@ -33,6 +33,10 @@ from handbook.search.whoosh_schema import SCHEMA
 #: worker processes of a full rebuild of at least PARALLEL_FROM pages; each writes one segment
 REBUILD_PROCESSES = min(2, os.cpu_count() or 1)
 PARALLEL_FROM = 1000
+#: megabytes of postings each rebuild process sorts in memory before it spills a sorted run to
+#: disk (Whoosh's estimate; a process then holds about 0.8 of it): 10,000 pages of 1,200 words
+#: fit, and spilling them (pickled one posting at a time, read back) took a third of a rebuild
+REBUILD_SORT_MB = 1024
 
 
 class WhooshBackend:
@@ -218,7 +222,7 @@ def _build(fresh_index, documents, progress):
     """
     first = list(islice(documents, PARALLEL_FROM))
     processes = REBUILD_PROCESSES if len(first) == PARALLEL_FROM else 1
-    writer = fresh_index.writer(procs=processes, multisegment=True, limitmb=256)
+    writer = fresh_index.writer(procs=processes, multisegment=True, limitmb=REBUILD_SORT_MB)
     workers = writer.tasks if processes > 1 else []  # MpWriter's worker processes
     count = 0
     try:

@@ -29,6 +29,7 @@ TITLE_WEIGHT = 4.0
 HEADING_WEIGHT = 2.0
 BODY_WEIGHT = 1.0
 TAG_SEPARATOR = "\x1f"
+_ONE = pack_uint(1)
 
 
 class DeltaPositions(Positions):
@@ -36,6 +37,8 @@ class DeltaPositions(Positions):
     loop over the positions: phrase queries decode thousands of these."""
 
     def encode(self, positions):
+        if len(positions) == 1:  # most terms of a page: no gaps to work out
+            return _ONE + pickle.dumps(positions, 2)
         return pack_uint(len(positions)) + pickle.dumps(list(map(sub, positions, [0, *positions])), 2)
 
     def decode_positions(self, valuestring):
@@ -62,7 +65,8 @@ class WeightedText(TEXT):
             terms = analysis.stems(text)
             for position, term in enumerate(terms, start):
                 positions[term].append(position)
-                weights[term] += weight
+            for term, count in Counter(terms).items():
+                weights[term] += count * weight
             start += len(terms) + PART_GAP
         encode = self.format.encode
         return [(term.encode(), len(where), weights[term], encode(where))
