@@ -37,8 +37,9 @@ ROLES = click.Choice([role.name for role in Role])
 
 
 def create_app_for_command():
-    """The app as commands use it: mail is sent before the command ends, not in a thread."""
-    return create_app({"MAIL_IN_BACKGROUND": False})
+    """The app as commands use it: mail is sent before the command ends, not in a thread, and
+    a big search update is shared among processes."""
+    return create_app({"MAIL_IN_BACKGROUND": False, "SEARCH_PARALLEL_UPDATES": True})
 
 
 @contextmanager

@@ -60,6 +60,9 @@ DEFAULTS = {
     "PROXY_REFRESH_URLS": [],
     "PROXY_REFRESH_TOKEN": "",
     "SEARCH": "whoosh",
+    #: Whoosh: index a thousand pages or more at once in worker processes (commands do; a
+    #: server's request threads must not fork)
+    "SEARCH_PARALLEL_UPDATES": False,
     #: the name mails are signed with
     "SITE_NAME": "Systems Convenor handbook",
     #: smtp:// or smtps:// URL; empty: each mail is written to <instance>/mail as an .eml file

@@ -95,6 +95,17 @@ def test_every_command_has_help():
         assert result.exit_code == 0 and "Usage:" in result.output
 
 
+def test_commands_share_big_search_updates_among_processes_and_servers_do_not(cli_env):
+    from handbook.app import create_app
+    from handbook.cli import create_app_for_command
+
+    command, server = (app.extensions["handbook_search"]
+                       for app in (create_app_for_command(), create_app()))
+    if command.name == "whoosh":
+        assert command.parallel_updates and not server.parallel_updates
+    assert command.batch >= server.batch
+
+
 def test_export_then_import_reproduces_the_handbook(cli_env, tmp_path, monkeypatch, sqlite_template):
     invoke("init")
     exported = tmp_path / "exported"

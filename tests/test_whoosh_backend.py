@@ -3,6 +3,7 @@
 These need no database: the backend is given search documents directly.
 """
 
+import multiprocessing
 import os
 from datetime import datetime
 from datetime import timezone
@@ -173,6 +174,53 @@ def test_a_failed_worker_keeps_the_old_index(backend, monkeypatch):
         backend.rebuild(None, iter(pages))
     assert found(backend, "still") == ["page-1"]
     assert sorted(os.listdir(backend.folder)) == sorted(["CURRENT", os.path.basename(backend.live_path())])
+
+
+def segments(backend):
+    return len(index.open_dir(backend.live_path()).reader().leaf_readers())
+
+
+def test_a_command_shares_a_large_update_among_worker_processes(tmp_path, monkeypatch):
+    monkeypatch.setattr(whoosh_backend, "PARALLEL_FROM", 150)
+    monkeypatch.setattr(whoosh_backend, "REBUILD_PROCESSES", 2)
+    command = WhooshBackend(str(tmp_path / "command"), parallel_updates=True)
+    server = WhooshBackend(str(tmp_path / "server"))
+    assert (command.batch, server.batch) == (10_000, 1000)
+    for backend in (command, server):
+        backend.rebuild(None, iter([document(1, "Old", "first words"), document(2, "Kept", "kept")]))
+        pages = [document(number, f"Page {number}", f"word{number} shared text")
+                 for number in range(3, 403)]
+        assert backend.apply(None, [document(1, "New", "new words"), *pages], [2])
+        assert found(backend, "first") == [] and found(backend, "kept") == []
+        assert found(backend, "new") == ["page-1"] and found(backend, "word402") == ["page-402"]
+        assert backend.search(None, query.parse("shared")).total == 400
+        assert len(backend.indexed_versions(None)) == 401
+    assert (segments(command), segments(server)) == (3, 2), "one new segment per worker process"
+    assert command.apply(None, [document(1, "New", "new words")], []), "a small update is serial"
+    assert segments(command) <= 4
+
+
+@pytest.mark.parametrize("poisoned", [120, 400], ids=["early", "in the last batch"])
+def test_an_update_whose_worker_process_dies_is_written_again_serially(tmp_path, monkeypatch,
+                                                                        poisoned):
+    monkeypatch.setattr(whoosh_backend, "PARALLEL_FROM", 150)
+    monkeypatch.setattr(whoosh_backend, "REBUILD_PROCESSES", 2)
+    command = WhooshBackend(str(tmp_path / "command"), parallel_updates=True)
+    command.rebuild(None, iter([document(1, "Old", "still here")]))
+    index_text = whoosh_schema.WeightedText.index
+
+    def dying(self, parts, **kwargs):
+        if multiprocessing.parent_process() and any("poison" in text for text, _weight in parts):
+            os._exit(9)  # as the kernel kills a process out of memory
+        return index_text(self, parts, **kwargs)
+
+    monkeypatch.setattr(whoosh_schema.WeightedText, "index", dying)
+    pages = [document(number, f"Page {number}", "poison" if number == poisoned else "fine")
+             for number in range(1, 401)]
+    assert command.apply(None, pages, [])
+    assert found(command, "still") == [] and found(command, "poison") == [f"page-{poisoned}"]
+    assert command.search(None, query.parse("fine")).total == 399
+    assert len(command.indexed_versions(None)) == 400
 
 
 def test_an_index_of_an_older_schema_is_not_current(backend, tmp_path):

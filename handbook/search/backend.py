@@ -7,6 +7,7 @@
     corrections(session, words) -> {word: better}         spelling suggestions
     is_current() -> bool                                  False when a rebuild is needed
     tidy(engine)                                          after many committed changes
+    batch                                                 owed pages given to one apply
 """
 
 from dataclasses import dataclass

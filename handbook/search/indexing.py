@@ -1,10 +1,10 @@
-"""Paying the index what the outbox says it owes: one writer at a time, in batches."""
+"""Paying the index what the outbox says it owes: one writer at a time, in batches of the
+backend's size."""
 
 from handbook import db
 from handbook import outbox
 from handbook.search import documents
 
-BATCH = 1000
 #: from this many pages indexed by one pay on, the backend tidies up after the commits
 TIDY_FROM = 500
 
@@ -14,7 +14,7 @@ def pay(runtime):
     paid = 0
     while True:
         with db.new_session(runtime, writing=True) as session:
-            rows = outbox.due(session, "search", BATCH)
+            rows = outbox.due(session, "search", runtime.search.batch)
             if not rows:
                 break
             page_ids = {page_id for _, page_id in rows}

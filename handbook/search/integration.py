@@ -18,7 +18,8 @@ def make_backend(config, instance_path):
         raise ValueError(f"HANDBOOK_SEARCH must be whoosh or postgres, not {choice!r}")
     from handbook.search.whoosh_backend import WhooshBackend
 
-    return WhooshBackend(os.path.join(instance_path, "search-index"))
+    return WhooshBackend(os.path.join(instance_path, "search-index"),
+                         parallel_updates=config.get("SEARCH_PARALLEL_UPDATES", False))
 
 
 def backend():

@@ -73,6 +73,8 @@ class PostgresBackend:
     """
 
     name = "postgres"
+    #: owed pages the outbox's payer hands to one `apply` (one statement of their rows)
+    batch = 1000
 
     def apply(self, session, documents, removed_page_ids):
         """Upsert `documents`, delete `removed_page_ids`; False if another writer holds the lock."""

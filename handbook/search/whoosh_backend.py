@@ -8,6 +8,7 @@ error (search answers "unavailable") instead of killing the process with SIGBUS.
 """
 
 import heapq
+import logging
 import os
 import shutil
 import threading
@@ -30,12 +31,16 @@ from handbook.search.backend import RawResults
 from handbook.search.backend import SearchUnavailable
 from handbook.search.whoosh_schema import SCHEMA
 
-#: worker processes of a full rebuild of at least PARALLEL_FROM pages; each writes one segment
+log = logging.getLogger(__name__)
+
+#: worker processes of a rebuild, or of an update, of at least PARALLEL_FROM pages; each
+#: writes one segment
 REBUILD_PROCESSES = min(2, os.cpu_count() or 1)
 PARALLEL_FROM = 1000
-#: megabytes of postings each rebuild process sorts in memory before it spills a sorted run to
-#: disk (Whoosh's estimate; a process then holds about 0.8 of it): 10,000 pages of 1,200 words
-#: fit, and spilling them (pickled one posting at a time, read back) took a third of a rebuild
+#: megabytes of postings each of those processes sorts in memory before it spills a sorted run
+#: to disk (Whoosh's estimate; a process then holds about 0.8 of it): 10,000 pages of 1,200
+#: words fit, and spilling them (pickled one posting at a time, read back) took a third of a
+#: rebuild
 REBUILD_SORT_MB = 1024
 
 
@@ -44,8 +49,14 @@ class WhooshBackend:
 
     name = "whoosh"
 
-    def __init__(self, folder):
+    def __init__(self, folder, parallel_updates=False):
         self.folder = folder
+        #: whether `apply` may share PARALLEL_FROM pages or more among worker processes (forked:
+        #: not from a server, whose other threads may hold locks the children would need)
+        self.parallel_updates = parallel_updates
+        #: owed pages the outbox's payer hands to one `apply`: when parallel, an import's pages
+        #: in one update, not ten that each merge the segments before them
+        self.batch = 10_000 if parallel_updates else 1000
         self._identity = None
         self._index = None
         self._searcher = None
@@ -126,22 +137,19 @@ class WhooshBackend:
         """Index `documents` and drop `removed_page_ids`; False if another writer has the lock."""
         with self._lock:
             opened = self._open()
+        replacing = set(removed_page_ids) | {document.page_id for document in documents}
+        parallel = self.parallel_updates and len(documents) >= PARALLEL_FROM
         try:
-            writer = opened.writer(timeout=0)
+            _write(_writer(opened, parallel, timeout=0), documents, replacing=replacing)
         except LockError:
             return False
-        try:
-            # One query deletes every old entry (update_document would open a reader per page),
-            # then the current documents are added.
-            stale = set(removed_page_ids) | {document.page_id for document in documents}
-            if stale:
-                writer.delete_by_query(wq.Or([wq.Term("page_id", str(page_id)) for page_id in stale]))
-            for document in documents:
-                writer.add_document(**whoosh_schema.fields(document))
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
+        except WorkerStopped:  # e.g. killed for memory: the pages are written again by this process
+            log.warning("a search index worker process stopped; indexing %d pages serially",
+                        len(documents))
+            try:
+                _write(_writer(opened, False, timeout=0), documents, replacing=replacing)
+            except LockError:
+                return False
         return True
 
     def rebuild(self, session, documents, progress=None):
@@ -215,30 +223,50 @@ class WhooshBackend:
 
 
 def _build(fresh_index, documents, progress):
-    """Index `documents` into an empty index; how many there were.
-
-    A large rebuild is shared among REBUILD_PROCESSES worker processes by Whoosh's MpWriter,
-    each writing its own segment (not merged: a merge would take as long again).
-    """
+    """Index `documents` into an empty index; how many there were."""
     first = list(islice(documents, PARALLEL_FROM))
-    processes = REBUILD_PROCESSES if len(first) == PARALLEL_FROM else 1
-    writer = fresh_index.writer(procs=processes, multisegment=True, limitmb=REBUILD_SORT_MB)
-    workers = writer.tasks if processes > 1 else []  # MpWriter's worker processes
+    writer = _writer(fresh_index, parallel=len(first) == PARALLEL_FROM)
+    return _write(writer, chain(first, documents), progress)
+
+
+class WorkerStopped(RuntimeError):
+    """A worker process of a parallel writer stopped before its segment was written."""
+
+
+def _writer(opened, parallel, **options):
+    """A writer of `opened`; a parallel one is Whoosh's MpWriter, whose REBUILD_PROCESSES worker
+    processes each write a segment of their own (not merged: a merge would take as long again)."""
+    if parallel and REBUILD_PROCESSES > 1:
+        return opened.writer(procs=REBUILD_PROCESSES, multisegment=True, limitmb=REBUILD_SORT_MB,
+                             **options)
+    return opened.writer(**options)
+
+
+def _write(writer, documents, progress=None, replacing=()):
+    """Drop the entries of the pages `replacing`, add `documents` and commit; how many there
+    were. WorkerStopped if a worker process stopped: before the commit nothing is committed;
+    during it (Whoosh commits without the missing segment) the index lacks that worker's
+    pages, so they must be written again."""
+    workers = getattr(writer, "tasks", [])  # an MpWriter's worker processes
     count = 0
     try:
-        for document in chain(first, documents):
+        if replacing:  # one query (update_document would open a reader per page)
+            writer.delete_by_query(wq.Or([wq.Term("page_id", str(page_id)) for page_id in replacing]))
+        for document in documents:
             writer.add_document(**whoosh_schema.fields(document))
             count += 1
             if progress:
                 progress(1)
             if count % 100 == 0 and any(worker.exitcode is not None for worker in workers):
-                raise RuntimeError("a search index worker process stopped")
+                raise WorkerStopped("a search index worker process stopped")
         writer.commit()
     except BaseException:
         writer.cancel()
         for worker in workers:  # MpWriter.cancel() leaves them waiting for work
             worker.terminate()
         raise
+    if any(worker.exitcode for worker in workers):
+        raise WorkerStopped("a search index worker process stopped while the index was committed")
     return count
 
 
