@@ -5,6 +5,7 @@ These need no database: the backend is given search documents directly.
 
 import multiprocessing
 import os
+import re
 from datetime import datetime
 from datetime import timezone
 
@@ -17,6 +18,7 @@ from whoosh.scoring import BM25F
 
 from handbook.search import analysis
 from handbook.search import documents
+from handbook.search import highlight
 from handbook.search import query
 from handbook.search import whoosh_backend
 from handbook.search import whoosh_query
@@ -129,6 +131,37 @@ def test_weighted_text_counts_each_occurrence_by_the_weight_of_its_part():
     gap = whoosh_schema.PART_GAP
     assert indexed[b"network"] == (5, 4.0 * 2 + 2.0 + 1.0 * 2, [0, 1, 3 + gap, 4 + 2 * gap, 6 + 2 * gap])
     assert indexed[b"a"] == (1, 2.0, [2 + gap])
+
+
+@given(st.text(st.characters(whitelist_categories=["Ll", "Lu", "Lo", "Nd"]), min_size=1, max_size=18)
+       | st.tuples(st.text("abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=7), st.sampled_from(
+           ["", "s", "ies", "ied", "ed", "ing", "ly", "ational", "ization", "iveness", "biliti",
+            "bility", "alli", "entli", "ousli", "logi", "eed", "ingly", "icate", "y", "e"])).map("".join))
+def test_a_word_begins_with_its_stem_but_for_the_stems_last_two_letters(text):
+    """Snippets look only at words beginning so (highlight._Finder)."""
+    for word in analysis.words(text):
+        stemmed = analysis.stem(word)
+        assert word.startswith(stemmed[:max(1, len(stemmed) - 2)])
+
+
+WORDS = st.sampled_from(["tie", "ties", "tied", "Tying", "happy", "happily", "sky", "skies",
+                         "convenor", "Convener", "convening", "e.g", "3.5", "the", "than", "a",
+                         "bail", "bailing", "abail", "sensibility", "sensible", "x"])
+
+
+@given(st.lists(st.tuples(WORDS, st.sampled_from([" ", ", ", ". ", "; ", " (", "-", "...", "\n"])),
+                max_size=12),
+       st.lists(WORDS, min_size=1, max_size=3), st.lists(st.sampled_from(["ba", "se", "zz"]), max_size=1))
+def test_snippets_mark_exactly_the_words_that_match(pieces, words, prefixes):
+    """Every word (as the index splits text) whose stem a query word has, or that begins with a
+    prefix, and no other; the texts are shorter than a snippet, so all of it is shown."""
+    text = "".join(word + separator for word, separator in pieces)
+    assert len(text) < highlight.WIDTH
+    wanted = {analysis.stem(word.lower()) for word in words}
+    expected = [word for word in re.findall(r"(?<![\w.])\w+(?:\.?\w+)*", text)
+                if analysis.stem(word.lower()) in wanted
+                or any(word.lower().startswith(prefix) for prefix in prefixes)]
+    assert re.findall(r"<mark>(.*?)</mark>", str(snippet(text, words, prefixes))) == expected
 
 
 def test_snippets_and_best_parts_mark_every_form_of_a_word():

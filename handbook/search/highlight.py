@@ -2,23 +2,24 @@
 
 import re
 from bisect import bisect_left
+from functools import lru_cache
 
 from markupsafe import Markup
 from markupsafe import escape
 
 from handbook import text_passages
-from handbook.search.analysis import WORD
 from handbook.search.analysis import stem
 
 WIDTH = 220
+#: a character that a word's first letter cannot follow (it would continue an earlier word)
+_INSIDE_A_WORD = re.compile(r"[\w.]")
 
 
-def snippet(text, words, prefixes=(), pattern=None):
+def snippet(text, words, prefixes=(), finder=None):
     """Escaped HTML: the densest stretch of `text` for the query words, matches marked
-    (found by `pattern` when best_part made one for this text)."""
-    if pattern is None:
-        pattern = _pattern(text, _stems(words), tuple(prefix.lower() for prefix in prefixes))
-    spans = [match.span() for match in pattern.finditer(text)] if pattern else []
+    (found by `finder` when best_part made one for this query)."""
+    finder = finder or _finder(frozenset(_stems(words)), _lowered(prefixes))
+    spans = finder.spans(text)
     start = _best_start(spans, len(text))
     end = min(len(text), start + WIDTH)
     if start > 0:
@@ -40,19 +41,15 @@ def snippet(text, words, prefixes=(), pattern=None):
 
 def best_part(html, words, prefixes, to_text):
     """The part of a page's rendering (cut at its headings) holding the most matches, with
-    its plain text and the pattern that finds them: (`text_passages.RenderedPart`, text,
-    pattern), or None when no part holds any (a match in the title). The page's matching
-    words are found once, then counted per part."""
-    parts = [(part, to_text(part.html)) for part in text_passages.rendered_parts(html)]
-    pattern = _pattern(" ".join(text for _part, text in parts), _stems(words),
-                       tuple(prefix.lower() for prefix in prefixes))
-    if pattern is None:
-        return None
+    its plain text and the finder of the query's words: (`text_passages.RenderedPart`, text,
+    finder), or None when no part holds any (a match in the title)."""
+    finder = _finder(frozenset(_stems(words)), _lowered(prefixes))
     best, most = None, 0
-    for part, text in parts:
-        found = sum(1 for _match in pattern.finditer(text))
+    for part in text_passages.rendered_parts(html):
+        text = to_text(part.html)
+        found = len(finder.spans(text))
         if found > most:
-            best, most = (part, text, pattern), found
+            best, most = (part, text, finder), found
     return best
 
 
@@ -60,19 +57,42 @@ def _stems(words):
     return {stem(word.lower()) for word in words}
 
 
-def _pattern(text, wanted, prefixes):
-    """A pattern finding the words of `text` whose stem is wanted or that begin with a prefix,
-    or None when there are none. The text's distinct words are judged first; the pattern is
-    made of those. Stemming keeps a word's first letter, so only words sharing a first letter
-    with a wanted stem are stemmed."""
-    initials = {wanted_stem[:1] for wanted_stem in wanted}
-    matching = {word for word in set(WORD.findall(text.lower()))
-                if (word[:1] in initials and stem(word) in wanted)
-                or (prefixes and word.startswith(prefixes))}
-    if not matching:
-        return None
-    alternatives = "|".join(map(re.escape, sorted(matching, key=len, reverse=True)))
-    return re.compile(rf"(?<![\w.])(?:{alternatives})(?![\w]|\.\w)", re.IGNORECASE)
+def _lowered(prefixes):
+    return tuple(sorted({prefix.lower() for prefix in prefixes}))
+
+
+class _Finder:
+    """Finds the words of a text whose stem is wanted or that begin with a prefix.
+
+    Words are found as `analysis.WORD` finds them, but only those beginning like a wanted stem
+    (a word begins with its Porter stem less the stem's last two letters) are stemmed, so a
+    page is scanned once by one expression instead of being cut into all its words."""
+
+    def __init__(self, wanted, prefixes):
+        self.wanted, self.prefixes = wanted, prefixes
+        starts = {wanted_stem[:max(1, len(wanted_stem) - 2)] for wanted_stem in wanted}
+        starts.update(prefixes)
+        alternatives = "|".join(map(re.escape, sorted(starts, key=len, reverse=True)))
+        # the beginnings first, so that one alone is searched for as a string; whether a word
+        # begins there (not a letter or a dot before it) is checked for each match
+        self._candidates = re.compile(rf"(?:{alternatives})\w*(?:\.?\w+)*",
+                                      re.IGNORECASE) if starts else None
+
+    def spans(self, text):
+        """(start, end) of each wanted word of `text`, in order."""
+        if self._candidates is None:
+            return []
+        return [match.span() for match in self._candidates.finditer(text)
+                if not (match.start() and _INSIDE_A_WORD.match(text, match.start() - 1))
+                and self._wanted(match.group().lower())]
+
+    def _wanted(self, word):
+        return stem(word) in self.wanted or (self.prefixes and word.startswith(self.prefixes))
+
+
+@lru_cache(maxsize=256)
+def _finder(wanted, prefixes):
+    return _Finder(wanted, prefixes)
 
 
 def _best_start(spans, length):

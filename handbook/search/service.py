@@ -97,9 +97,9 @@ def _verified_hits(session, hits, parsed):
             continue  # not yet re-indexed: the outbox still owes it
         page, revision, section = row
         best = best_part(revision.html, parsed.words(), prefixes, documents.html_to_text)
-        part, text, pattern = best or (None, documents.html_to_text(revision.html), None)
+        part, text, finder = best or (None, documents.html_to_text(revision.html), None)
         verified.append(Hit(page.slug, revision.title, section.slug, section.title,
-                            snippet(text, parsed.words(), prefixes, pattern), revision.published_at,
+                            snippet(text, parsed.words(), prefixes, finder), revision.published_at,
                             part.anchor if part else None, part.path if part else ()))
     return verified
 
