@@ -11,9 +11,11 @@ from datetime import timezone
 
 import pytest
 from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 from whoosh import formats
 from whoosh import index
+from whoosh import query as wq
 from whoosh.scoring import BM25F
 
 from handbook.search import analysis
@@ -86,6 +88,48 @@ def test_scores_are_whooshs_own_bm25f(backend):
                 ix.searcher(weighting=whoosh_query.Weighting()) as cached:
             assert whoosh_query.every_match(cached, compiled) == \
                 whoosh_query.every_match(plain, compiled), raw
+
+
+VOCABULARY = ["trust", "trusted", "grows", "slowly", "team", "teams", "network", "care", "the"]
+QUERY_ATOMS = st.sampled_from(VOCABULARY + ['"grows slowly"', '"the team"', "tr*", "title:team",
+                                            "tag:care", "section:methods", "-slowly", "-network"])
+
+
+@given(st.lists(st.lists(st.lists(st.sampled_from(VOCABULARY), max_size=8), min_size=1, max_size=6),
+                min_size=1, max_size=3),
+       st.lists(st.lists(QUERY_ATOMS, min_size=1, max_size=3).map(" OR ".join), min_size=1,
+                max_size=3).map(" ".join))
+@settings(max_examples=60, deadline=None)
+def test_every_match_is_what_whooshs_own_matchers_find_with_their_scores(tmp_path_factory, batches,
+                                                                         raw):
+    """Updates in batches make several segments, and replaced pages leave deleted documents."""
+    backend = WhooshBackend(str(tmp_path_factory.mktemp("index")))
+    backend.rebuild(None, iter([]))
+    for batch in batches:
+        backend.apply(None, [document(number, " ".join(words[:2]) or "page", " ".join(words),
+                                      tags=["care"] if "care" in words else ())
+                             for number, words in enumerate(batch, 1)], [])
+    ix = index.open_dir(backend.live_path())
+    compiled = whoosh_query.compile_query(query.parse(raw), ix.reader())
+    if compiled is None:
+        return
+    with ix.searcher(weighting=whoosh_query.Weighting()) as searcher:
+        ours = {docnum: score for score, docnum in whoosh_query.every_match(searcher, compiled)}
+        if isinstance(compiled, wq.AndNot):  # Whoosh's own AndNot matcher can keep excluded pages
+            excluded = {hit.docnum for hit in searcher.search(compiled.b, limit=None)}
+            compiled = compiled.a
+        else:
+            excluded = set()
+        whooshs = {hit.docnum: hit.score for hit in searcher.search(compiled, limit=None)
+                   if hit.docnum not in excluded}
+    assert ours.keys() == whooshs.keys()
+    assert all(ours[docnum] == pytest.approx(whooshs[docnum]) for docnum in ours)
+
+
+def test_an_excluded_word_excludes_every_page_that_holds_it(backend):
+    """Whoosh's own AndNot matcher found the second page here."""
+    backend.apply(None, [document(1, "slowly", "slowly"), document(2, "trust slowly", "trust slowly")], [])
+    assert found(backend, "trust -slowly") == [] and found(backend, "trust") == ["page-2"]
 
 
 def test_spelling_suggestions_come_from_titles_and_headings(backend):
