@@ -65,12 +65,12 @@ class _Finder:
     """Finds the words of a text whose stem is wanted or that begin with a prefix.
 
     Words are found as `analysis.WORD` finds them, but only those beginning like a wanted stem
-    (a word begins with its Porter stem less the stem's last two letters) are stemmed, so a
-    page is scanned once by one expression instead of being cut into all its words."""
+    (`_beginning`) are stemmed, so a page is scanned once by one expression instead of being
+    cut into all its words."""
 
     def __init__(self, wanted, prefixes):
         self.wanted, self.prefixes = wanted, prefixes
-        starts = {wanted_stem[:max(1, len(wanted_stem) - 2)] for wanted_stem in wanted}
+        starts = set(map(_beginning, wanted))
         starts.update(prefixes)
         alternatives = "|".join(map(re.escape, sorted(starts, key=len, reverse=True)))
         # the beginnings first, so that one alone is searched for as a string; whether a word
@@ -88,6 +88,12 @@ class _Finder:
 
     def _wanted(self, word):
         return stem(word) in self.wanted or (self.prefixes and word.startswith(self.prefixes))
+
+
+def _beginning(stemmed):
+    """How every word with this Porter stem begins: the stem but for its last letter, or its
+    last two from six letters on ("sensibility" stems to "sensible")."""
+    return stemmed[:max(1, len(stemmed) - (1 if len(stemmed) < 6 else 2))]
 
 
 @lru_cache(maxsize=256)
