@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from whoosh import formats
 from whoosh import index
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.scoring import BM25F
 
 from handbook.search import analysis
@@ -298,6 +299,20 @@ def test_an_update_whose_worker_process_dies_is_written_again_serially(tmp_path,
     assert found(command, "still") == [] and found(command, "poison") == [f"page-{poisoned}"]
     assert command.search(None, query.parse("fine")).total == 399
     assert len(command.indexed_versions(None)) == 400
+
+
+def test_an_index_with_compressed_postings_is_read_and_updated(backend):
+    """Indexes written before postings were stored uncompressed still serve, and mix with new
+    segments."""
+    ix = index.open_dir(backend.live_path())
+    with ix.writer(codec=W3Codec(compression=3)) as writer:
+        for number in (1, 2):
+            writer.add_document(**whoosh_schema.fields(document(number, f"Old {number}", "compressed words")))
+    backend.apply(None, [document(3, "New", "compressed words, and newer ones")], [])
+    assert segments(backend) == 2
+    assert found(backend, '"compressed words"') == ["page-1", "page-2", "page-3"]
+    backend.apply(None, [document(1, "Old 1", "changed")], [2])
+    assert found(backend, "compressed") == ["page-3"] and found(backend, "changed") == ["page-1"]
 
 
 def test_an_index_of_an_older_schema_is_not_current(backend, tmp_path):
