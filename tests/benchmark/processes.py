@@ -44,22 +44,30 @@ def base_environment(instance):
     return env
 
 
-def use_postgres(instance, server_url, name):
-    """A fresh database `name` on the server, and the instance's config.py pointing the app at
-    it with PostgreSQL search (every command and server of the run reads that file)."""
+def use_postgres(instance, server_url, name, template=None):
+    """A fresh database `name` on the server (a copy of the database `template` when given),
+    and the instance's config.py pointing the app at it with PostgreSQL search (every command
+    and server of the run reads that file)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(server_url)
+    copy_database(server_url, template, name)
+    instance.mkdir(parents=True, exist_ok=True)
+    database = url.set(database=name).render_as_string(hide_password=False)
+    (instance / "config.py").write_text(f"DATABASE_URL = {database!r}\nSEARCH = 'postgres'\n")
+
+
+def copy_database(server_url, source, target):
+    """Replace the database `target` on the server by a copy of `source` (None: an empty one)."""
     from sqlalchemy import create_engine
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
-    url = make_url(server_url)
-    engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    engine = create_engine(make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{target}"' + (f' TEMPLATE "{source}"' if source else "")))
     engine.dispose()
-    instance.mkdir(parents=True)
-    database = url.set(database=name).render_as_string(hide_password=False)
-    (instance / "config.py").write_text(f"DATABASE_URL = {database!r}\nSEARCH = 'postgres'\n")
 
 
 def request(port, method, path, form=None, cookies=None):

@@ -54,6 +54,7 @@ if __package__:
     from .processes import Browser
     from .processes import Server
     from .processes import base_environment
+    from .processes import copy_database
     from .processes import use_postgres
     from .processes import code_version
     from .processes import handbook_command
@@ -69,6 +70,7 @@ else:
     from processes import Browser
     from processes import Server
     from processes import base_environment
+    from processes import copy_database
     from processes import use_postgres
     from processes import code_version
     from processes import handbook_command
@@ -198,6 +200,7 @@ def prepare_instance(args, pages, vocabulary, workdir):
     facts = {"generate_seconds": round(time.perf_counter() - started, 2),
              "markdown_words_per_page": round(markdown_words, 1), "sections": sections}
     instance = workdir / "instance"
+    database = f"handbook_search_bench_{pages}_{args.seed}"
     cached = None
     if args.cache_dir:
         backend = "-postgresql" if args.postgres else ""
@@ -205,10 +208,12 @@ def prepare_instance(args, pages, vocabulary, workdir):
         record = cached / "import.json"
         if record.exists():
             shutil.copytree(cached / "instance", instance)
+            if args.postgres:  # the approvals below must not change the cached database
+                copy_database(args.postgres, database + "_cached", database)
             facts.update(json.loads(record.read_text()), import_cached=True)
             return instance, facts
     if args.postgres:
-        use_postgres(instance, args.postgres, f"handbook_search_bench_{pages}_{args.seed}")
+        use_postgres(instance, args.postgres, database)
     seconds, done = handbook(instance, "import", str(content),
                              extra_env={"HANDBOOK_RENDER_TIMEOUT": str(args.import_render_timeout)})
     expected = f"Imported {pages} new or changed pages."
@@ -218,6 +223,8 @@ def prepare_instance(args, pages, vocabulary, workdir):
     if cached:
         shutil.rmtree(cached, ignore_errors=True)
         shutil.copytree(instance, cached / "instance")
+        if args.postgres:
+            copy_database(args.postgres, database, database + "_cached")
         (cached / "import.json").write_text(json.dumps({"import_seconds": facts["import_seconds"]}))
     return instance, facts
 
