@@ -225,14 +225,17 @@ class Handbook(RuleBasedStateMachine):
     # the promises --------------------------------------------------------------------------
 
     def tokens(self):
-        """(tokens of text published now, tokens of text readers may never meet)."""
+        """(tokens of text published now, tokens of text readers may never meet). A published
+        revision's summary is in its page's history, and may hold a token that an unpublished
+        text holds too."""
         self.session.rollback()
-        rows = self.session.execute(select(Revision.body, Revision.status, Page.current_revision_id,
-                                           Revision.id).join(Page, Page.id == Revision.page_id)).all()
+        rows = self.session.execute(select(Revision.body, Revision.summary, Revision.status,
+                                           Page.current_revision_id, Revision.id)
+                                    .join(Page, Page.id == Revision.page_id)).all()
         public, published_ever = set(), set()
-        for body, status, current, revision_id in rows:
+        for body, summary, status, current, revision_id in rows:
             if status is RevisionStatus.published and current is not None:
-                published_ever |= set(TOKEN.findall(body))
+                published_ever |= set(TOKEN.findall(f"{body} {summary or ''}"))
             if revision_id == current:
                 public |= set(TOKEN.findall(body))
         every = {token for body, *_ in rows for token in TOKEN.findall(body)}
@@ -256,12 +259,14 @@ class Handbook(RuleBasedStateMachine):
 
     def never_published(self):
         """Tokens of text that was never published (a watcher may have been told of text
-        published then, whose page was removed since; never of these)."""
+        published then, whose page was removed since; never of these). A published revision's
+        summary is published with it (watchers are told it), and may hold a token that an
+        unpublished text holds too."""
         self.session.rollback()
-        rows = self.session.execute(select(Revision.body, Revision.status)).all()
-        published = {token for body, status in rows if status is RevisionStatus.published
-                     for token in TOKEN.findall(body)}
-        return {token for body, _ in rows for token in TOKEN.findall(body)} - published
+        rows = self.session.execute(select(Revision.body, Revision.summary, Revision.status)).all()
+        published = {token for body, summary, status in rows if status is RevisionStatus.published
+                     for token in TOKEN.findall(f"{body} {summary or ''}")}
+        return {token for body, _, _ in rows for token in TOKEN.findall(body)} - published
 
     @invariant()
     def people_are_told_only_what_they_may_see(self):
