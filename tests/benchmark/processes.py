@@ -44,15 +44,14 @@ def base_environment(instance):
     return env
 
 
-def use_postgres(instance, server_url, name, template=None):
-    """A fresh database `name` on the server (a copy of the database `template` when given),
-    and the instance's config.py pointing the app at it with PostgreSQL search (every command
-    and server of the run reads that file)."""
+def use_postgres(instance, server_url, name):
+    """A fresh database `name` on the server, and the instance's config.py pointing the app at
+    it with PostgreSQL search (every command and server of the run reads that file)."""
     from sqlalchemy.engine import make_url
 
     url = make_url(server_url)
-    copy_database(server_url, template, name)
-    instance.mkdir(parents=True, exist_ok=True)
+    copy_database(server_url, None, name)
+    instance.mkdir(parents=True)
     database = url.set(database=name).render_as_string(hide_password=False)
     (instance / "config.py").write_text(f"DATABASE_URL = {database!r}\nSEARCH = 'postgres'\n")
 
